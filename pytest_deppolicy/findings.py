@@ -1,0 +1,67 @@
+"""What the checks report: plain, frozen records."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Kind(str, enum.Enum):
+    """The finding kinds of the contract (the JSON report's ``findings[].kind``)."""
+
+    PYTHON_VERSION = "python-version"
+    MISSING = "missing"
+    VERSION_MISMATCH = "version-mismatch"
+    URL_MISMATCH = "url-mismatch"
+    UNPINNED = "unpinned"
+    UNEXPECTED = "unexpected"
+    BROKEN_DEPENDENCY = "broken-dependency"
+    DUPLICATE = "duplicate"
+    REQUIRES_PYTHON = "requires-python"
+    UNVERIFIABLE = "unverifiable"
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One way in which the environment differs from the policy.
+
+    ``source`` is a path relative to rootdir (or ``None`` when the finding comes from
+    no file); ``line`` is 1-based.  ``message`` is complete on its own: it names the
+    requirement, where it was required, and what is installed.
+    """
+
+    kind: Kind
+    severity: Severity
+    name: str | None
+    required: str | None
+    installed: str | None
+    source: str | None
+    line: int | None
+    message: str
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    @property
+    def location(self) -> str | None:
+        if self.source is None:
+            return None
+        return self.source if self.line is None else f"{self.source}:{self.line}"
+
+    def to_json(self) -> dict[str, str | int | None]:
+        return {
+            "kind": self.kind.value,
+            "severity": self.severity.value,
+            "name": self.name,
+            "required": self.required,
+            "installed": self.installed,
+            "source": self.source,
+            "line": self.line,
+            "message": self.message,
+        }

@@ -1,0 +1,406 @@
+"""The installed distributions on a list of ``sys.path`` entries, found without importing them.
+
+``scan()`` lists each directory once and builds one record per ``*.dist-info`` or
+``*.egg-info`` entry.  For a well-formed ``{name}-{version}.dist-info`` directory name it
+reads no file at all; METADATA and the other metadata files are read later, and only
+when a check asks for them through the ``read_*`` functions.  Whatever cannot be read
+becomes a ``Problem`` and never an exception.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import json
+import os
+import re
+import stat
+import zipfile
+from dataclasses import dataclass, field
+from importlib.metadata import PathDistribution
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from packaging.utils import NormalizedName, canonicalize_name
+from packaging.version import InvalidVersion, Version
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
+    from email.message import Message
+
+__all__ = [
+    "DirectUrl",
+    "Distribution",
+    "Inventory",
+    "MetadataError",
+    "Problem",
+    "read_direct_url",
+    "read_installer",
+    "read_requires",
+    "read_requires_python",
+    "scan",
+]
+
+_DIST_INFO = ".dist-info"
+_EGG_INFO = ".egg-info"
+# The project-name rule of the core metadata spec; packaging>=22 has no public validator.
+_VALID_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+
+
+class MetadataError(Exception):
+    """A metadata file that exists but cannot be read or understood.
+
+    ``str()`` is one line naming the file, e.g.
+    ``/venv/.../foo-1.0.dist-info/direct_url.json is not valid JSON: ...``.
+    """
+
+    def __init__(self, file: Path, reason: str) -> None:
+        super().__init__(f"{file} {reason}")
+        self.file = file
+        self.reason = reason
+
+    @property
+    def short(self) -> str:
+        """The message without the directory part, for a ``Problem`` on the dist itself."""
+        return f"{self.file.name} {self.reason}"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """An entry on the path that looks like installed metadata but cannot be used."""
+
+    path: Path
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """One installed copy of a distribution.
+
+    ``version`` is ``None`` when ``raw_version`` is not a PEP 440 version (the scan
+    then also reports a ``Problem``).  ``path`` is the ``.dist-info`` or ``.egg-info``
+    directory (or the old distutils ``.egg-info`` file); ``location`` is the absolute
+    ``sys.path`` entry it was found in.
+    """
+
+    name: NormalizedName
+    version: Version | None
+    raw_version: str
+    path: Path
+    location: Path
+    # Parsed METADATA / PKG-INFO headers, filled on first use by _headers().
+    _cache: dict[str, Message] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class DirectUrl:
+    """The PEP 610 ``direct_url.json`` of a distribution installed from a URL or a path.
+
+    ``kind`` says which of ``vcs_info``, ``archive_info`` and ``dir_info`` the file holds.
+    """
+
+    url: str
+    kind: Literal["vcs", "archive", "dir"]
+    vcs: str | None = None
+    commit_id: str | None = None
+    requested_revision: str | None = None
+    editable: bool = False
+    subdirectory: str | None = None
+
+
+class Inventory:
+    """The distributions found by ``scan()``: the first copy of a name on the path wins."""
+
+    def __init__(self, distributions: Iterable[Distribution], problems: Iterable[Problem]) -> None:
+        self._copies: dict[NormalizedName, list[Distribution]] = {}
+        for dist in distributions:
+            self._copies.setdefault(dist.name, []).append(dist)
+        self.problems: list[Problem] = list(problems)
+
+    def get(self, name: str) -> Distribution | None:
+        """The copy that an import would see, or ``None`` when ``name`` is not installed."""
+        copies = self._copies.get(canonicalize_name(name))
+        return copies[0] if copies else None
+
+    def copies(self, name: str) -> list[Distribution]:
+        """Every copy of ``name`` in path order; more than one means duplicates."""
+        return list(self._copies.get(canonicalize_name(name), ()))
+
+    def __iter__(self) -> Iterator[Distribution]:
+        return (copies[0] for copies in self._copies.values())
+
+    def __len__(self) -> int:
+        return len(self._copies)
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and canonicalize_name(name) in self._copies
+
+
+def scan(paths: Sequence[str]) -> Inventory:
+    """Find the distributions installed on ``paths`` (``sys.path`` entries), in path order.
+
+    ``""`` is the current directory.  Entries that do not exist are skipped; a directory
+    reached twice (a symlinked ``lib64``) is listed once.
+    """
+    found: list[Distribution] = []
+    problems: list[Problem] = []
+    listed: set[tuple[int, int]] = set()
+    for entry in paths:
+        location = Path(os.path.abspath(entry or os.curdir))
+        for item in _metadata_entries(location, listed, problems):
+            try:
+                dist = _read_entry(item, location, problems)
+            except OSError as e:
+                problems.append(Problem(Path(item.path), f"cannot be read: {_reason(e)}"))
+                continue
+            if dist is not None:
+                found.append(dist)
+    return Inventory(found, problems)
+
+
+def read_requires(dist: Distribution) -> list[str]:
+    """The ``Requires-Dist`` values of ``dist``; an egg-info's ``requires.txt`` is converted
+    to the same form (``[extra:marker]`` sections become markers) the way
+    ``importlib.metadata`` does it."""
+    requires = _headers(dist).get_all("Requires-Dist") or []
+    if requires or not _is_egg_info_dir(dist.path):
+        return [str(value) for value in requires]
+    try:
+        return list(PathDistribution(dist.path).requires or [])
+    except UnicodeDecodeError as e:
+        raise MetadataError(dist.path / "requires.txt", "is not valid UTF-8") from e
+
+
+def read_requires_python(dist: Distribution) -> str | None:
+    """The ``Requires-Python`` specifier text of ``dist``, or ``None`` when it declares none."""
+    value = _headers(dist).get("Requires-Python")
+    return None if value is None or not str(value).strip() else str(value).strip()
+
+
+def read_direct_url(dist: Distribution) -> DirectUrl | None:
+    """The PEP 610 record of how ``dist`` was installed, or ``None`` without one."""
+    file = dist.path / "direct_url.json"
+    if not dist.path.name.lower().endswith(_DIST_INFO) or not os.path.exists(file):
+        return None
+    try:
+        data = json.loads(_read_text(file))
+    except json.JSONDecodeError as e:
+        raise MetadataError(file, f"is not valid JSON: {e}") from e
+    return _direct_url_from_json(file, data)
+
+
+def read_installer(dist: Distribution) -> str | None:
+    """The tool that installed ``dist`` (the ``INSTALLER`` file), or ``None`` when unknown."""
+    file = dist.path / "INSTALLER"
+    if not os.path.isfile(file):
+        return None
+    return _read_text(file).strip() or None
+
+
+def _metadata_entries(
+    location: Path, listed: set[tuple[int, int]], problems: list[Problem]
+) -> list[os.DirEntry[str]]:
+    """The entries of ``location`` that may be installed metadata, sorted by name."""
+    try:
+        status = location.stat()
+    except (FileNotFoundError, NotADirectoryError):
+        if location.is_symlink():
+            problems.append(Problem(location, "sys.path entry is a dangling symlink"))
+        return []
+    except OSError as e:
+        problems.append(Problem(location, f"sys.path entry cannot be read: {_reason(e)}"))
+        return []
+    if not stat.S_ISDIR(status.st_mode):
+        _check_archive(location, problems)
+        return []
+    if (status.st_dev, status.st_ino) in listed:
+        return []
+    listed.add((status.st_dev, status.st_ino))
+    try:
+        with os.scandir(location) as items:
+            entries = [item for item in items if _looks_like_metadata(item.name, location)]
+    except OSError as e:
+        problems.append(Problem(location, f"sys.path entry cannot be listed: {_reason(e)}"))
+        return []
+    return sorted(entries, key=lambda item: item.name)
+
+
+def _looks_like_metadata(name: str, location: Path) -> bool:
+    lower = name.lower()
+    if lower.endswith((_DIST_INFO, _EGG_INFO)):
+        return True
+    # An unpacked egg on sys.path keeps its metadata in EGG-INFO.
+    return lower == "egg-info" and location.name.lower().endswith(".egg")
+
+
+def _check_archive(location: Path, problems: list[Problem]) -> None:
+    """Report a zip or egg file on the path that holds distributions we do not inspect."""
+    if location.suffix.lower() == ".egg" or _archive_holds_metadata(location):
+        problems.append(Problem(location, "distributions inside zip archives are not inspected"))
+
+
+def _archive_holds_metadata(location: Path) -> bool:
+    try:
+        with zipfile.ZipFile(location) as archive:
+            tops = {name.split("/", 1)[0].lower() for name in archive.namelist()}
+    except (OSError, zipfile.BadZipFile):
+        return False
+    return any(_looks_like_metadata(top, location) for top in tops)
+
+
+def _read_entry(
+    item: os.DirEntry[str], location: Path, problems: list[Problem]
+) -> Distribution | None:
+    path = Path(item.path)
+    if item.name.startswith("~"):
+        problems.append(Problem(path, "ignored: left behind by an interrupted pip run"))
+        return None
+    if item.is_symlink() and not os.path.exists(path):
+        problems.append(Problem(path, "dangling symlink"))
+        return None
+    is_dir = item.is_dir()
+    if is_dir and item.name.lower().endswith(_DIST_INFO):
+        return _read_dist_info(path, location, problems)
+    if is_dir:
+        return _read_headers_file(path / "PKG-INFO", path, location, problems)
+    if item.name.lower().endswith(_EGG_INFO):
+        return _read_headers_file(path, path, location, problems)
+    problems.append(Problem(path, "is not a directory"))
+    return None
+
+
+def _read_dist_info(path: Path, location: Path, problems: list[Problem]) -> Distribution | None:
+    parsed = _split_dist_info_name(path.name)
+    if parsed is None:
+        return _read_headers_file(path / "METADATA", path, location, problems)
+    if not os.path.isfile(path / "METADATA"):
+        problems.append(Problem(path, _missing_message(path, "METADATA")))
+        return None
+    name, raw_version, version = parsed
+    return Distribution(canonicalize_name(name), version, raw_version, path, location)
+
+
+def _split_dist_info_name(dirname: str) -> tuple[str, str, Version] | None:
+    """Name and version from ``{name}-{version}.dist-info``, or ``None`` when not trustworthy."""
+    parts = dirname[: -len(_DIST_INFO)].split("-")
+    if len(parts) != 2 or not _VALID_NAME.match(parts[0]):
+        return None
+    try:
+        return parts[0], parts[1], Version(parts[1])
+    except InvalidVersion:
+        return None
+
+
+def _read_headers_file(
+    file: Path, path: Path, location: Path, problems: list[Problem]
+) -> Distribution | None:
+    """A distribution whose name and version come from its METADATA or PKG-INFO."""
+    if not os.path.exists(file):
+        problems.append(Problem(path, _missing_message(path, file.name)))
+        return None
+    try:
+        headers = _parse_headers(file)
+    except MetadataError as e:
+        problems.append(Problem(path, e.short))
+        return None
+    name = str(headers.get("Name") or "").strip()
+    raw_version = str(headers.get("Version") or "").strip()
+    if not name or not raw_version:
+        missing = "Name" if not name else "Version"
+        problems.append(Problem(path, f"{file.name} has no {missing}"))
+        return None
+    if not _VALID_NAME.match(name):
+        problems.append(Problem(path, f"{file.name} has an invalid Name: {name!r}"))
+        return None
+    version = _parse_version(raw_version)
+    if version is None:
+        problems.append(Problem(path, f"version {raw_version!r} is not a valid PEP 440 version"))
+    dist = Distribution(canonicalize_name(name), version, raw_version, path, location)
+    dist._cache["headers"] = headers
+    return dist
+
+
+def _missing_message(path: Path, filename: str) -> str:
+    try:
+        with os.scandir(path) as items:
+            empty = next(items, None) is None
+    except OSError:
+        empty = False
+    return "directory is empty" if empty else f"{filename} is missing"
+
+
+def _parse_version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None
+
+
+def _headers(dist: Distribution) -> Message:
+    """The METADATA (or PKG-INFO) headers of ``dist``, read once per Distribution."""
+    cached = dist._cache.get("headers")
+    if cached is None:
+        cached = dist._cache["headers"] = _parse_headers(_headers_file(dist.path))
+    return cached
+
+
+def _headers_file(path: Path) -> Path:
+    if path.name.lower().endswith(_DIST_INFO):
+        return path / "METADATA"
+    return path / "PKG-INFO" if path.is_dir() else path
+
+
+def _parse_headers(file: Path) -> Message:
+    return email.parser.Parser().parsestr(_read_text(file), headersonly=True)
+
+
+def _read_text(file: Path) -> str:
+    try:
+        return file.read_bytes().decode("utf-8")
+    except FileNotFoundError as e:
+        raise MetadataError(file, "is missing") from e
+    except UnicodeDecodeError as e:
+        raise MetadataError(file, "is not valid UTF-8") from e
+    except OSError as e:
+        raise MetadataError(file, f"cannot be read: {_reason(e)}") from e
+
+
+def _is_egg_info_dir(path: Path) -> bool:
+    lower = path.name.lower()
+    return (lower.endswith(_EGG_INFO) or lower == "egg-info") and path.is_dir()
+
+
+def _direct_url_from_json(file: Path, data: object) -> DirectUrl:
+    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+        raise MetadataError(file, "has no 'url'")
+    url: str = data["url"]
+    subdirectory = _optional_str(data.get("subdirectory"))
+    vcs_info, archive_info, dir_info = (data.get(key) for key in _DIRECT_URL_KEYS)
+    if isinstance(vcs_info, dict):
+        return DirectUrl(
+            url,
+            "vcs",
+            vcs=_optional_str(vcs_info.get("vcs")),
+            commit_id=_optional_str(vcs_info.get("commit_id")),
+            requested_revision=_optional_str(vcs_info.get("requested_revision")),
+            subdirectory=subdirectory,
+        )
+    if isinstance(archive_info, dict):
+        return DirectUrl(url, "archive", subdirectory=subdirectory)
+    if isinstance(dir_info, dict):
+        editable = dir_info.get("editable") is True
+        return DirectUrl(url, "dir", editable=editable, subdirectory=subdirectory)
+    raise MetadataError(file, "has none of vcs_info, archive_info and dir_info")
+
+
+_DIRECT_URL_KEYS = ("vcs_info", "archive_info", "dir_info")
+
+
+def _optional_str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or str(error)

@@ -1,0 +1,93 @@
+"""The policy: every requirement the sources state, and every rule the interpreter must meet."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+from pytest_deppolicy.errors import SettingsError
+from pytest_deppolicy.requirement import Entry
+from pytest_deppolicy.settings import PythonRule, Settings
+
+PYTHON_VERSION_FILE = ".python-version"
+_VERSION_IN_FILE = re.compile(r"^(?:python|cpython)?-?(\d+(?:\.\d+){0,2})(?:[/\s].*)?$")
+
+
+@dataclass(frozen=True)
+class Source:
+    """One policy source named by the settings, with the entries of the files it includes."""
+
+    path: Path
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    settings: Settings
+    sources: tuple[Source, ...]
+    python_rules: tuple[PythonRule, ...]
+
+    @property
+    def rootdir(self) -> Path:
+        return self.settings.rootdir
+
+
+def build_policy(settings: Settings, *, environ: Mapping[str, str] | None = None) -> Policy:
+    """Read every source; a source that cannot be read raises a :class:`DepPolicyError`."""
+    sources = tuple(_read_source(path, settings.rootdir, environ) for path in settings.sources)
+    rules = [] if settings.python_rule is None else [settings.python_rule]
+    if settings.python_version_file:
+        rule = python_version_file_rule(settings.rootdir / PYTHON_VERSION_FILE)
+        if rule is not None:
+            rules.append(rule)
+    return Policy(settings=settings, sources=sources, python_rules=tuple(rules))
+
+
+def _read_source(path: Path, rootdir: Path, environ: Mapping[str, str] | None) -> Source:
+    from pytest_deppolicy.reqfile import parse_requirements_file
+
+    entries = parse_requirements_file(path, environ=environ, cwd=rootdir)
+    return Source(path=path, entries=tuple(entries))
+
+
+def python_version_file_rule(path: Path) -> PythonRule | None:
+    """The rule a pyenv-style ``.python-version`` states: ``3.11`` matches any 3.11.x."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"cannot read file: {exc.__class__.__name__}", path=path) from None
+    for number, raw in enumerate(lines, start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        match = _VERSION_IN_FILE.match(line)
+        if match is None:
+            raise SettingsError(
+                f"cannot read a Python version from {line!r}",
+                path=path,
+                line=number,
+                hint="write a version such as 3.11 or 3.11.7",
+            )
+        version = match.group(1)
+        text = f"=={version}.*" if version.count(".") < 2 else f"=={version}"
+        try:
+            specifier = SpecifierSet(text)
+        except InvalidSpecifier:  # pragma: no cover - the regex only admits valid versions
+            raise SettingsError(f"invalid version {version!r}", path=path, line=number) from None
+        return PythonRule(specifier, PYTHON_VERSION_FILE, path, number)
+    return None
+
+
+def display_path(path: Path | str, rootdir: Path) -> str:
+    """``path`` relative to rootdir, with forward slashes; absolute when on another drive."""
+    try:
+        return Path(os.path.relpath(path, rootdir)).as_posix()
+    except ValueError:
+        return Path(path).as_posix()

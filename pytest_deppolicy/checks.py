@@ -18,6 +18,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from pytest_deppolicy import integrity
 from pytest_deppolicy.findings import Finding, Kind, Severity
 from pytest_deppolicy.inventory import (
     DirectUrl,
@@ -30,6 +31,7 @@ from pytest_deppolicy.inventory import (
 from pytest_deppolicy.policy import Policy, display_path
 from pytest_deppolicy.pyproject import static_project_name
 from pytest_deppolicy.requirement import Entry
+from pytest_deppolicy.settings import PythonRule
 
 _FULL_COMMIT = re.compile(r"^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")
 _VCS_SCHEMES = ("git", "hg", "svn", "bzr")
@@ -85,6 +87,7 @@ def evaluate(policy: Policy, inventory: Inventory, interpreter: Interpreter) -> 
         _check_source(context, source.path, source.entries, findings) for source in policy.sources
     ]
     findings.extend(_unpinned_findings(context))
+    findings.extend(_integrity_findings(context))
     findings.extend(_inventory_problems(context))
     python_ok = (
         None
@@ -124,9 +127,7 @@ def _python_findings(context: _Context) -> Iterator[Finding]:
         if rule.specifier.contains(running, prereleases=True):
             continue
         source = None if rule.path is None else display_path(rule.path, context.policy.rootdir)
-        where = rule.origin if source is None else source
-        if source is not None and rule.line is not None:
-            where = f"{source}:{rule.line}"
+        where = _rule_location(rule, context.policy.rootdir)
         yield Finding(
             kind=Kind.PYTHON_VERSION,
             severity=Severity.ERROR,
@@ -425,6 +426,47 @@ def _is_exact(specifier: SpecifierSet) -> bool:
         and specs[0].operator in ("==", "===")
         and not specs[0].version.endswith(".*")
     )
+
+
+def _integrity_findings(context: _Context) -> Iterator[Finding]:
+    settings = context.policy.settings
+    inventory = context.inventory
+    ignore = settings.ignore
+    named = frozenset(
+        e.name for source in context.policy.sources for e in source.entries if e.name is not None
+    )
+    yield from integrity.duplicate_findings(inventory, ignore)
+    if settings.strict:
+        covered = frozenset(
+            e.name
+            for source in context.policy.sources
+            for e in source.entries
+            if e.name is not None and not e.constraint
+        )
+        allowed = settings.allow | (
+            frozenset() if settings.project_name is None else {settings.project_name}
+        )
+        yield from integrity.unexpected_findings(
+            inventory, covered, allowed, context.policy.runners, ignore
+        )
+    if settings.check_dependencies:
+        yield from integrity.dependency_findings(inventory, context.interpreter.environment, ignore)
+    rule = settings.python_rule
+    yield from integrity.requires_python_findings(
+        inventory,
+        context.interpreter.version,
+        None if rule is None else rule.specifier,
+        None if rule is None else _rule_location(rule, context.policy.rootdir),
+        named,
+        ignore,
+    )
+
+
+def _rule_location(rule: PythonRule, rootdir: Path) -> str:
+    if rule.path is None:
+        return rule.origin
+    where = display_path(rule.path, rootdir)
+    return where if rule.line is None else f"{where}:{rule.line}"
 
 
 def _inventory_problems(context: _Context) -> Iterator[Finding]:

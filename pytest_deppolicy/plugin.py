@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.utils import NormalizedName, canonicalize_name
 
 from pytest_deppolicy import report
 from pytest_deppolicy.checks import Evaluation, Interpreter, evaluate
@@ -129,13 +130,22 @@ def _run_check(config: pytest.Config) -> _State:
         return state
     from pytest_deppolicy.inventory import scan
 
-    state.policy = build_policy(settings)
+    state.policy = build_policy(settings, runners=_loaded_plugin_distributions(config))
     state.evaluation = evaluate(state.policy, scan(sys.path), state.interpreter)
     if settings.mode is Mode.WARN and not settings.only:
         state.mode = _issue_warnings(config, state.evaluation)
     if settings.report is not None:
         _write_json_report(state, settings.report)
     return state
+
+
+def _loaded_plugin_distributions(config: pytest.Config) -> frozenset[NormalizedName]:
+    names = set()
+    for _plugin, dist in config.pluginmanager.list_plugin_distinfo():
+        name = getattr(dist, "project_name", None) or dist.metadata["name"]
+        if name:
+            names.add(canonicalize_name(str(name)))
+    return frozenset(names)
 
 
 def _given(config: pytest.Config) -> dict[str, Given]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.utils import NormalizedName
 
 from pytest_deppolicy.errors import SettingsError
 from pytest_deppolicy.requirement import Entry
@@ -28,16 +29,25 @@ class Source:
 
 @dataclass(frozen=True)
 class Policy:
+    """What must hold.  ``runners`` names the test runner's own distributions (pytest's
+    loaded plugins), which strict mode accepts with their dependencies."""
+
     settings: Settings
     sources: tuple[Source, ...]
     python_rules: tuple[PythonRule, ...]
+    runners: frozenset[NormalizedName] = frozenset()
 
     @property
     def rootdir(self) -> Path:
         return self.settings.rootdir
 
 
-def build_policy(settings: Settings, *, environ: Mapping[str, str] | None = None) -> Policy:
+def build_policy(
+    settings: Settings,
+    *,
+    runners: frozenset[NormalizedName] = frozenset(),
+    environ: Mapping[str, str] | None = None,
+) -> Policy:
     """Read every source; a source that cannot be read raises a :class:`DepPolicyError`."""
     sources = tuple(_read_source(path, settings.rootdir, environ) for path in settings.sources)
     rules = [] if settings.python_rule is None else [settings.python_rule]
@@ -45,7 +55,7 @@ def build_policy(settings: Settings, *, environ: Mapping[str, str] | None = None
         rule = python_version_file_rule(settings.rootdir / PYTHON_VERSION_FILE)
         if rule is not None:
             rules.append(rule)
-    return Policy(settings=settings, sources=sources, python_rules=tuple(rules))
+    return Policy(settings=settings, sources=sources, python_rules=tuple(rules), runners=runners)
 
 
 def _read_source(path: Path, rootdir: Path, environ: Mapping[str, str] | None) -> Source:

@@ -62,6 +62,7 @@ _EXTRAS_RE = re.compile(r"^(.+)(\[[^\]]+\])$")
 _EGG_FRAGMENT_RE = re.compile(r"[#&]egg=([^&]*)")
 _PROJECT_NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 _PARENT_REF_RE = re.compile(r"\.\./")
+_DRIVE_PATH_RE = re.compile(r"^/[A-Za-z]:(/|$)")  # "/C:/..." from a Windows file: URL
 _SHLEX_SPECIAL_RE = re.compile(r"[\"'\\]")
 _SHLEX_WHITESPACE_RE = re.compile(r"[ \t\r\n]+")
 
@@ -128,12 +129,33 @@ class _Origin:
 
 @dataclass(frozen=True)
 class _Parts:
-    """What pip's ``parse_req_from_line``/``parse_req_from_editable`` produce."""
+    """What pip's ``parse_req_from_line``/``parse_req_from_editable`` produce.
+
+    The properties complete them as pip's ``InstallRequirement`` does.
+    """
 
     req: Requirement | None
     url: str | None
     marker: Marker | None
     extras: frozenset[str]
+
+    @property
+    def link_url(self) -> str | None:
+        if self.url is None and self.req is not None:
+            return self.req.url
+        return self.url
+
+    @property
+    def requirement_marker(self) -> Marker | None:
+        if self.marker is None and self.req is not None:
+            return self.req.marker
+        return self.marker
+
+    @property
+    def requested_extras(self) -> frozenset[str]:
+        if not self.extras and self.req is not None:
+            return frozenset(self.req.extras)
+        return self.extras
 
 
 # --- public API -----------------------------------------------------------------------
@@ -408,8 +430,14 @@ def _option_parser() -> optparse.OptionParser:
     add("--trusted-host", dest="trusted_hosts", action="append")
     add("--use-feature", dest="features_enabled", action="append", choices=list(_FEATURES))
     add("--hash", dest="hashes", action="callback", callback=_merge_hash, type="string")
-    add("-C", "--config-settings", dest="config_settings", action="callback", type="str",
-        callback=_check_config_setting)  # fmt: skip
+    add(
+        "-C",
+        "--config-settings",
+        dest="config_settings",
+        type="str",
+        action="callback",
+        callback=_check_config_setting,
+    )
     # pip 26 dropped --global-option; older pip-compile output still carries it.
     add("--global-option", dest="global_options", action="append")
     return parser
@@ -476,16 +504,15 @@ def _make_entry(
         parts = _parse_editable(requirement, context.cwd)
     else:
         parts = _parse_req_from_line(requirement, context.cwd)
-    req = parts.req
-    url = parts.url if parts.url is not None or req is None else req.url
+    req, url = parts.req, parts.link_url
     entry = Entry(
         name=None if req is None else canonicalize_name(req.name),
         source=Path(origin.filename),
         line=origin.lineno,
         text=origin.text,
         specifier=SpecifierSet() if req is None else req.specifier,
-        extras=parts.extras or (frozenset(req.extras) if req is not None else frozenset()),
-        marker=parts.marker if parts.marker is not None or req is None else req.marker,
+        extras=parts.requested_extras,
+        marker=parts.requirement_marker,
         url=url,
         local_path=None if url is None else _local_path(url, context.cwd),
         editable=editable,
@@ -641,7 +668,7 @@ def _url_to_path(url: str) -> str:
     if netloc:  # pragma: no cover - a UNC share, Windows only
         netloc = "\\\\" + netloc
     path = _url2pathname(netloc + path)
-    if os.name == "nt" and not netloc and re.match(r"^/[A-Za-z]:(/|$)", path):  # pragma: no cover
+    if os.name == "nt" and not netloc and _DRIVE_PATH_RE.match(path):  # pragma: no cover
         path = path[1:]
     return path
 

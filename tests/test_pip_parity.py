@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from packaging.utils import canonicalize_name
+from packaging.version import Version
 
 from pytest_deppolicy.errors import RequirementsFileError
 from pytest_deppolicy.reqfile import parse_requirements_file
@@ -22,7 +23,14 @@ if TYPE_CHECKING:
 
     from pytest_deppolicy.requirement import Entry
 
-req_file = pytest.importorskip("pip._internal.req.req_file", reason="pip cannot be imported")
+pip = pytest.importorskip("pip", reason="pip cannot be imported")
+MIRRORED_PIP = "26.3"
+if Version(pip.__version__) < Version(MIRRORED_PIP):
+    pytest.skip(
+        f"the parser mirrors pip {MIRRORED_PIP}; older pip {pip.__version__} lacks its options",
+        allow_module_level=True,
+    )
+req_file = pytest.importorskip("pip._internal.req.req_file")
 constructors = pytest.importorskip("pip._internal.req.constructors")
 req_install = pytest.importorskip("pip._internal.req.req_install")
 network_session = pytest.importorskip("pip._internal.network.session")
@@ -121,6 +129,10 @@ def test_the_corpus_covers_every_form() -> None:
     assert len(CORPUS) >= 12
     names = {path.name for path in CORPUS}
     assert {"pip-compile.txt", "uv-compile.txt", "crlf.txt", "utf16.txt", "includes.txt"} <= names
+    assert b"\r\n" in (DATA / "crlf.txt").read_bytes()
+    assert (DATA / "utf16.txt").read_bytes().startswith(b"\xff\xfe#\x00")
+    assert (DATA / "utf16-be.txt").read_bytes().startswith(b"\xfe\xff\x00#")
+    assert (DATA / "utf8-bom.txt").read_bytes().startswith(b"\xef\xbb\xbf#")
 
 
 @pytest.mark.parametrize("path", CORPUS, ids=[path.name for path in CORPUS])

@@ -1,0 +1,347 @@
+"""PEP 751 lock files (``pylock.toml``), read through ``packaging.pylock``.
+
+``packaging`` validates the file; this module picks the packages a lock file
+selects for the running environment and turns each into an :class:`Entry`.  The
+TOML parser and ``packaging.pylock`` are imported only when a lock file is read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from packaging.specifiers import SpecifierSet
+
+from pytest_deppolicy.errors import PylockError
+from pytest_deppolicy.requirement import Entry
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+    from types import ModuleType
+
+    from packaging.markers import Marker
+    from packaging.pylock import (
+        Package,
+        PackageArchive,
+        PackageDirectory,
+        PackageVcs,
+        Pylock,
+    )
+
+__all__ = ["PYLOCK_PACKAGING", "LockFile", "is_pylock_path", "read_pylock"]
+
+PYLOCK_PACKAGING = "26.0"
+"""The first packaging release with ``packaging.pylock``."""
+
+_NAMED_LOCK_FILE = re.compile(r"^pylock\.[^.]+\.toml$")
+_PACKAGES_HEADER = re.compile(
+    r"""^\s*\[\[\s*(?:packages|"packages"|'packages')\s*\]\]\s*(?:#.*)?$"""
+)
+_TABLE_HEADER = re.compile(r"^\s*\[")
+_KEY = re.compile(r"""^\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
+_TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
+_PACKAGE_CONTEXT = re.compile(r"^packages\[(\d+)\]")
+
+
+@dataclass(frozen=True)
+class LockFile:
+    """The packages a lock file selects for one environment, and its Python rule."""
+
+    path: Path
+    entries: tuple[Entry, ...]
+    requires_python: SpecifierSet | None
+    requires_python_line: int | None
+
+
+def is_pylock_path(path: Path | str) -> bool:
+    """Whether PEP 751 allows ``path``'s file name: ``pylock.toml`` or ``pylock.NAME.toml``."""
+    name = Path(path).name
+    return name == "pylock.toml" or _NAMED_LOCK_FILE.match(name) is not None
+
+
+def read_pylock(path: Path, *, environment: Mapping[str, str], rootdir: Path) -> LockFile:
+    """Read a PEP 751 lock file and select its packages for ``environment``.
+
+    A package is selected when its marker holds for ``environment`` with no
+    extras and the lock's ``default-groups`` as dependency groups.  A relative
+    ``path`` is taken from ``rootdir``; relative paths inside the file from the
+    file's own folder.  Raises :class:`PylockError` for a file that cannot be read,
+    is not valid TOML or not a valid lock file, and when the installed
+    ``packaging`` is too old to have ``packaging.pylock``.
+    """
+    source = Path(os.path.normpath(os.path.join(rootdir, path)))
+    text = _read_text(source)
+    data = _parse_toml(text, source)
+    pylock = _import_pylock(source)
+    layout = _Layout.scan(text, data)
+    lock = _validate(pylock, data, source, layout)
+    entries = tuple(_select(lock, environment, source, layout))
+    return LockFile(
+        path=source,
+        entries=entries,
+        requires_python=lock.requires_python,
+        requires_python_line=(
+            None if lock.requires_python is None else layout.keys.get("requires-python")
+        ),
+    )
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+def _read_text(source: Path) -> str:
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise PylockError(f"cannot open lock file: {exc.strerror}", path=source) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PylockError(
+            f"lock file is not UTF-8: {exc.reason} (byte 0x{data[exc.start]:02x})",
+            path=source,
+            line=data[: exc.start].count(b"\n") + 1,
+        ) from None
+
+
+def _parse_toml(text: str, source: Path) -> dict[str, Any]:
+    from pytest_deppolicy._compat import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc).splitlines()[0]
+        position = _TOML_POSITION.search(message)
+        line = getattr(exc, "lineno", None)
+        if position is not None:
+            message = message[: position.start()]
+            if line is None:
+                line = int(position.group(1)) if position.group(1) else _line_count(text)
+        raise PylockError(f"invalid TOML: {message}", path=source, line=line) from None
+
+
+def _line_count(text: str) -> int:
+    return max(1, len(text.splitlines()))
+
+
+def _import_pylock(source: Path) -> ModuleType:
+    try:
+        from packaging import pylock
+    except ImportError:
+        import packaging
+
+        raise PylockError(
+            f"reading a PEP 751 lock file needs packaging>={PYLOCK_PACKAGING}; "
+            f"{packaging.__version__} is installed",
+            path=source,
+            hint=f"pip install 'packaging>={PYLOCK_PACKAGING}'",
+        ) from None
+    return pylock
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where things are in the file: tomllib reports no positions, so scan the text.
+
+    ``packages`` holds the line of each ``[[packages]]`` header, in order; it is
+    empty when the headers do not match the parsed array one to one (an inline
+    array, a header inside a multi-line string), and every package then points at
+    the ``packages`` key.  ``keys`` holds the line of each top-level key.
+    """
+
+    packages: tuple[int, ...]
+    keys: Mapping[str, int]
+
+    @classmethod
+    def scan(cls, text: str, data: Mapping[str, Any]) -> _Layout:
+        headers: list[int] = []
+        keys: dict[str, int] = {}
+        in_top_level = True
+        for number, line in enumerate(text.splitlines(), start=1):
+            if _PACKAGES_HEADER.match(line):
+                headers.append(number)
+            if _TABLE_HEADER.match(line):
+                in_top_level = False
+            elif in_top_level:
+                match = _KEY.match(line)
+                if match is not None:
+                    keys.setdefault(next(g for g in match.groups() if g is not None), number)
+        packages = data.get("packages")
+        count = len(packages) if isinstance(packages, list) else -1
+        return cls(packages=tuple(headers) if len(headers) == count else (), keys=keys)
+
+    def package_line(self, index: int) -> int | None:
+        if index < len(self.packages):
+            return self.packages[index]
+        return self.keys.get("packages")
+
+    def context_line(self, context: str | None) -> int | None:
+        """The line a validation error's context (``packages[2].vcs.commit-id``) points at."""
+        if not context:
+            return None
+        package = _PACKAGE_CONTEXT.match(context)
+        if package is not None:
+            return self.package_line(int(package.group(1)))
+        return self.keys.get(re.split(r"[.\[]", context, maxsplit=1)[0])
+
+
+def _validate(pylock: ModuleType, data: Mapping[str, Any], source: Path, layout: _Layout) -> Pylock:
+    try:
+        lock: Pylock = pylock.Pylock.from_dict(data)
+    except pylock.PylockUnsupportedVersionError:
+        import packaging
+
+        raise PylockError(
+            f"unsupported lock-version {data.get('lock-version')!r}",
+            path=source,
+            line=layout.keys.get("lock-version"),
+            hint=f"packaging {packaging.__version__} reads lock-version 1.x",
+        ) from None
+    except pylock.PylockValidationError as exc:
+        raise PylockError(
+            f"invalid lock file: {_first_line(exc)}",
+            path=source,
+            line=layout.context_line(exc.context),
+        ) from None
+    return lock
+
+
+def _first_line(exc: Exception) -> str:
+    lines = str(exc).splitlines()
+    return lines[0] if lines else exc.__class__.__name__
+
+
+# --- selecting ------------------------------------------------------------------------
+
+
+def _select(
+    lock: Pylock, environment: Mapping[str, str], source: Path, layout: _Layout
+) -> Iterator[Entry]:
+    """PEP 751's selection, minus what only an installer needs (wheel tags, environments)."""
+    marker_environment: dict[str, str | frozenset[str]] = {
+        **environment,
+        "extras": frozenset(),
+        "dependency_groups": frozenset(lock.default_groups or ()),
+    }
+    selected: dict[str, int] = {}
+    for index, package in enumerate(lock.packages):
+        line = layout.package_line(index) or 1
+        if package.marker is not None and not _holds(
+            package.marker, marker_environment, package, source, line
+        ):
+            continue
+        if package.name in selected:
+            raise PylockError(
+                f"{package.name} is selected twice for this environment "
+                f"(lines {selected[package.name]} and {line})",
+                path=source,
+                line=line,
+                hint="the markers of its [[packages]] tables must exclude each other",
+            )
+        selected[package.name] = line
+        yield _entry(package, source, line)
+
+
+def _holds(
+    marker: Marker,
+    environment: Mapping[str, str | frozenset[str]],
+    package: Package,
+    source: Path,
+    line: int,
+) -> bool:
+    from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
+
+    try:
+        return marker.evaluate(dict(environment), context="lock_file")
+    except (UndefinedComparison, UndefinedEnvironmentName) as exc:
+        raise PylockError(
+            f"cannot evaluate the marker of {package.name}: {_first_line(exc)}",
+            path=source,
+            line=line,
+        ) from None
+
+
+# --- one package, one entry -----------------------------------------------------------
+
+
+def _entry(package: Package, source: Path, line: int) -> Entry:
+    specifier = SpecifierSet() if package.version is None else SpecifierSet(f"=={package.version}")
+    origin = _origin(package, source.parent)
+    text = f"{package.name}{specifier}" if origin.url is None else f"{package.name} @ {origin.url}"
+    return Entry(
+        name=package.name,
+        source=source,
+        line=line,
+        text=text,
+        specifier=specifier,
+        url=origin.url,
+        local_path=origin.local_path,
+        editable=origin.editable,
+        hashes=origin.hashes,
+    )
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """Where the selected package comes from; all defaults for a wheel or sdist."""
+
+    url: str | None = None
+    local_path: Path | None = None
+    editable: bool = False
+    hashes: tuple[str, ...] = ()
+
+
+def _origin(package: Package, folder: Path) -> _Origin:
+    if package.vcs is not None:
+        return _Origin(url=_vcs_url(package.vcs, folder))
+    if package.directory is not None:
+        return _directory_origin(package.directory, folder)
+    if package.archive is not None:
+        return _archive_origin(package.archive, folder)
+    tables = [wheel.hashes for wheel in package.wheels or ()]
+    if package.sdist is not None:
+        tables.append(package.sdist.hashes)
+    return _Origin(hashes=_hashes(*tables))
+
+
+def _vcs_url(vcs: PackageVcs, folder: Path) -> str:
+    """pip's VCS form, ``git+URL@COMMIT``: the commit is the pin, not requested-revision."""
+    location = vcs.url if vcs.url is not None else _local(folder, str(vcs.path)).as_uri()
+    return f"{vcs.type}+{location}@{vcs.commit_id}{_subdirectory(vcs.subdirectory)}"
+
+
+def _directory_origin(directory: PackageDirectory, folder: Path) -> _Origin:
+    project = _local(folder, directory.path, directory.subdirectory)
+    return _Origin(url=project.as_uri(), local_path=project, editable=bool(directory.editable))
+
+
+def _archive_origin(archive: PackageArchive, folder: Path) -> _Origin:
+    hashes = _hashes(archive.hashes)
+    subdirectory = _subdirectory(archive.subdirectory)
+    if archive.url is not None and not archive.url.startswith("file:"):
+        return _Origin(url=archive.url + subdirectory, hashes=hashes)
+    if archive.path is not None:
+        local = _local(folder, archive.path)
+    else:
+        from urllib.parse import urlsplit
+        from urllib.request import url2pathname
+
+        local = _local(folder, url2pathname(urlsplit(str(archive.url)).path))
+    return _Origin(url=local.as_uri() + subdirectory, local_path=local, hashes=hashes)
+
+
+def _local(folder: Path, path: str, subdirectory: str | None = None) -> Path:
+    """A path from the lock file, relative to the lock file's folder (PEP 751)."""
+    joined = os.path.join(folder, path, subdirectory or "")
+    return Path(os.path.normpath(joined))
+
+
+def _subdirectory(subdirectory: str | None) -> str:
+    return f"#subdirectory={subdirectory}" if subdirectory else ""
+
+
+def _hashes(*tables: Mapping[str, str]) -> tuple[str, ...]:
+    return tuple(sorted({f"{algo}:{digest}" for table in tables for algo, digest in table.items()}))

@@ -130,7 +130,11 @@ def _run_check(config: pytest.Config) -> _State:
         return state
     from pytest_deppolicy.inventory import scan
 
-    state.policy = build_policy(settings, runners=_loaded_plugin_distributions(config))
+    state.policy = build_policy(
+        settings,
+        environment=state.interpreter.environment,
+        runners=_loaded_plugin_distributions(config),
+    )
     state.evaluation = evaluate(state.policy, scan(sys.path), state.interpreter)
     if settings.mode is Mode.WARN and not settings.only:
         state.mode = _issue_warnings(config, state.evaluation)
@@ -300,10 +304,12 @@ def _relative_error(exc: DepPolicyError, rootdir: Path) -> str:
 
 
 def _conftest_failure(exc: BaseException, rootdir: Path) -> str:
-    """pytest's ConftestImportFailure (not public API) carries ``path`` and ``cause``."""
+    """pytest's ConftestImportFailure (not public API) carries ``path`` and the error, as
+    ``cause`` (pytest >= 8) or ``excinfo`` (pytest 7)."""
     path = getattr(exc, "path", None)
     where = "conftest.py" if path is None else display_path(path, rootdir)
-    cause = getattr(exc, "cause", exc)
+    excinfo = getattr(exc, "excinfo", None)
+    cause = getattr(exc, "cause", None) or (excinfo[1] if excinfo else exc)
     return f"{where} could not be imported ({_one_line(cause)}); fix the drift first"
 
 

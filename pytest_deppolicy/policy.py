@@ -45,24 +45,56 @@ class Policy:
 def build_policy(
     settings: Settings,
     *,
+    environment: Mapping[str, str],
     runners: frozenset[NormalizedName] = frozenset(),
     environ: Mapping[str, str] | None = None,
 ) -> Policy:
-    """Read every source; a source that cannot be read raises a :class:`DepPolicyError`."""
-    sources = tuple(_read_source(path, settings.rootdir, environ) for path in settings.sources)
+    """Read every source; a source that cannot be read raises a :class:`DepPolicyError`.
+
+    ``environment`` is the marker environment that selects a lock file's packages.
+    """
+    sources: list[Source] = []
     rules = [] if settings.python_rule is None else [settings.python_rule]
+    for path in settings.sources:
+        source, rule = _read_source(path, settings.rootdir, environment, environ)
+        sources.append(source)
+        if rule is not None:
+            rules.append(rule)
     if settings.python_version_file:
         rule = python_version_file_rule(settings.rootdir / PYTHON_VERSION_FILE)
         if rule is not None:
             rules.append(rule)
-    return Policy(settings=settings, sources=sources, python_rules=tuple(rules), runners=runners)
+    return Policy(
+        settings=settings, sources=tuple(sources), python_rules=tuple(rules), runners=runners
+    )
 
 
-def _read_source(path: Path, rootdir: Path, environ: Mapping[str, str] | None) -> Source:
+def _read_source(
+    path: Path,
+    rootdir: Path,
+    environment: Mapping[str, str],
+    environ: Mapping[str, str] | None,
+) -> tuple[Source, PythonRule | None]:
+    from pytest_deppolicy.pylock import is_pylock_path
+
+    if is_pylock_path(path):
+        return _read_lock_file(path, rootdir, environment)
     from pytest_deppolicy.reqfile import parse_requirements_file
 
     entries = parse_requirements_file(path, environ=environ, cwd=rootdir)
-    return Source(path=path, entries=tuple(entries))
+    return Source(path=path, entries=tuple(entries)), None
+
+
+def _read_lock_file(
+    path: Path, rootdir: Path, environment: Mapping[str, str]
+) -> tuple[Source, PythonRule | None]:
+    from pytest_deppolicy.pylock import read_pylock
+
+    lock = read_pylock(path, environment=environment, rootdir=rootdir)
+    rule = None
+    if lock.requires_python is not None:
+        rule = PythonRule(lock.requires_python, path.name, path, lock.requires_python_line)
+    return Source(path=path, entries=lock.entries), rule
 
 
 def python_version_file_rule(path: Path) -> PythonRule | None:

@@ -72,7 +72,7 @@ def read_pylock(path: Path, *, environment: Mapping[str, str], rootdir: Path) ->
     is not valid TOML or not a valid lock file, and when the installed
     ``packaging`` is too old to have ``packaging.pylock``.
     """
-    source = Path(os.path.normpath(os.path.join(rootdir, path)))
+    source = Path(os.path.abspath(os.path.join(rootdir, path)))
     text = _read_text(source)
     data = _parse_toml(text, source)
     pylock = _import_pylock(source)
@@ -114,17 +114,13 @@ def _parse_toml(text: str, source: Path) -> dict[str, Any]:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         message = str(exc).splitlines()[0]
+        line: int | None = getattr(exc, "lineno", None)  # tomli 2.1+, Python 3.14+
         position = _TOML_POSITION.search(message)
-        line = getattr(exc, "lineno", None)
         if position is not None:
             message = message[: position.start()]
-            if line is None:
-                line = int(position.group(1)) if position.group(1) else _line_count(text)
+            # At the end of the document, point at its last line rather than past it.
+            line = int(position.group(1)) if position.group(1) else len(text.splitlines()) or 1
         raise PylockError(f"invalid TOML: {message}", path=source, line=line) from None
-
-
-def _line_count(text: str) -> int:
-    return max(1, len(text.splitlines()))
 
 
 def _import_pylock(source: Path) -> ModuleType:
@@ -201,17 +197,19 @@ def _validate(pylock: ModuleType, data: Mapping[str, Any], source: Path, layout:
             hint=f"packaging {packaging.__version__} reads lock-version 1.x",
         ) from None
     except pylock.PylockValidationError as exc:
+        where = f" in {exc.context!r}" if exc.context else ""
         raise PylockError(
-            f"invalid lock file: {_first_line(exc)}",
+            f"invalid lock file: {_first_line(exc.message)}{where}",
             path=source,
             line=layout.context_line(exc.context),
         ) from None
     return lock
 
 
-def _first_line(exc: Exception) -> str:
-    lines = str(exc).splitlines()
-    return lines[0] if lines else exc.__class__.__name__
+def _first_line(message: str) -> str:
+    """A one-line message: packaging's marker errors add the marker and a caret below."""
+    lines = message.splitlines()
+    return lines[0] if lines else message
 
 
 # --- selecting ------------------------------------------------------------------------
@@ -235,8 +233,8 @@ def _select(
             continue
         if package.name in selected:
             raise PylockError(
-                f"{package.name} is selected twice for this environment "
-                f"(lines {selected[package.name]} and {line})",
+                f"{package.name} is selected twice for this environment, "
+                f"at lines {selected[package.name]} and {line}",
                 path=source,
                 line=line,
                 hint="the markers of its [[packages]] tables must exclude each other",
@@ -252,16 +250,21 @@ def _holds(
     source: Path,
     line: int,
 ) -> bool:
-    from packaging.markers import UndefinedComparison, UndefinedEnvironmentName
+    from packaging.markers import UndefinedComparison
 
     try:
         return marker.evaluate(dict(environment), context="lock_file")
-    except (UndefinedComparison, UndefinedEnvironmentName) as exc:
-        raise PylockError(
-            f"cannot evaluate the marker of {package.name}: {_first_line(exc)}",
-            path=source,
-            line=line,
-        ) from None
+    except UndefinedComparison as exc:
+        problem, hint = _first_line(str(exc)), None
+    except KeyError as exc:  # UndefinedEnvironmentName since packaging 26.1
+        problem = f"unknown marker variable {exc.args[0]!r}"
+        hint = "a lock file's markers use extras and dependency_groups, not extra"
+    raise PylockError(
+        f"cannot evaluate the marker of {package.name}: {problem}",
+        path=source,
+        line=line,
+        hint=hint,
+    )
 
 
 # --- one package, one entry -----------------------------------------------------------

@@ -20,7 +20,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from pytest_deppolicy.errors import DepPolicyError, SettingsError
 from pytest_deppolicy.pyproject import ProjectInfo, read_project
 
-DEFAULT_SOURCES = ("requirements.txt",)
+DEFAULT_SOURCES = ("requirements.txt", "pylock.toml")
 
 
 class Mode(str, enum.Enum):
@@ -69,8 +69,9 @@ OPTIONS: tuple[Option, ...] = (
         cli={"action": "append", "metavar": "PATH"},
         ini="deppolicy_requirements",
         ini_type="linelist",
-        help="A policy source: a pip requirements file (repeatable). "
-        "Default: requirements.txt in rootdir, where present. Ini paths are relative to rootdir.",
+        help="A policy source: a pip requirements file or a pylock.toml (repeatable). "
+        "Default: requirements.txt and pylock.toml in rootdir, where present. "
+        "Ini paths are relative to rootdir.",
     ),
     Option(
         key="python",

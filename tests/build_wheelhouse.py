@@ -53,6 +53,7 @@ class Stub:
 
 
 STUBS: tuple[Stub, ...] = (
+    Stub("alpha", "0.9"),
     Stub("alpha", "1.0"),
     Stub("alpha", "2.0"),
     Stub("beta", "1.0", requires_dist=("alpha>=1.0",)),
@@ -62,6 +63,8 @@ STUBS: tuple[Stub, ...] = (
     Stub("torchish", "2.1.0+cpu"),
     Stub("torchish", "2.1.0+cu118"),
     Stub("oldpy", "1.0", requires_python=">=3.99"),
+    Stub("midpy", "1.0", requires_python=">=3.9"),
+    Stub("epsilon", "1.0", requires_dist=("zeta>=1",)),
 )
 
 

@@ -446,3 +446,63 @@ class TestXdist:
         assert result.ret == 0
         result.assert_outcomes(passed=1)
         assert result.stdout.str().count("deppolicy: python") == 1
+
+
+PYLOCK = """\
+lock-version = "1.0"
+requires-python = ">=3.9"
+created-by = "hand"
+
+[[packages]]
+name = "alpha"
+version = "2.0"
+wheels = [{name = "alpha-2.0-py3-none-any.whl", url = "https://example.invalid/alpha-2.0-py3-none-any.whl", hashes = {sha256 = "HASH"}}]
+
+[[packages]]
+name = "beta"
+version = "2.0"
+wheels = [{name = "beta-2.0-py3-none-any.whl", url = "https://example.invalid/beta-2.0-py3-none-any.whl", hashes = {sha256 = "HASH"}}]
+
+[[packages]]
+name = "winonly"
+version = "1.0"
+marker = "sys_platform == 'nonesuch'"
+wheels = [{name = "winonly-1.0-py3-none-any.whl", url = "https://example.invalid/winonly-1.0-py3-none-any.whl", hashes = {sha256 = "HASH"}}]
+""".replace("HASH", "0" * 64)
+
+
+class TestPylock:
+    @pytest.fixture(autouse=True)
+    def _needs_packaging_pylock(self) -> None:
+        pytest.importorskip("packaging.pylock")
+
+    def test_auto_discovered_lock_file(self, project: pytest.Pytester) -> None:
+        (project.path / "pylock.toml").write_text(PYLOCK, encoding="utf-8")
+        result = project.runpytest("--deppolicy")
+        assert result.ret == 6
+        result.stdout.fnmatch_lines(
+            [
+                "deppolicy: python * ok (>=3.9); pylock.toml: 2 checked, 1 drifted",
+                "pylock.toml:5: alpha==2.0 required by pylock.toml:5, 1.0 installed",
+            ]
+        )
+
+    def test_lock_file_requires_python_joins_the_rule(self, project: pytest.Pytester) -> None:
+        (project.path / "pylock.toml").write_text(
+            PYLOCK.replace('">=3.9"', '"<3"'), encoding="utf-8"
+        )
+        result = project.runpytest("--deppolicy")
+        assert result.ret == 6
+        result.stdout.fnmatch_lines(
+            ["pylock.toml:2: python<3 required by pylock.toml:2, * running"]
+        )
+
+    def test_bad_lock_file_is_a_configuration_error(self, project: pytest.Pytester) -> None:
+        (project.path / "pylock.toml").write_text(
+            'lock-version = "9.0"\ncreated-by = "hand"\npackages = []\n', encoding="utf-8"
+        )
+        result = project.runpytest()
+        assert result.ret == 4
+        result.stderr.fnmatch_lines(
+            ["ERROR: deppolicy: pylock.toml:1: unsupported lock-version '9.0'*"]
+        )

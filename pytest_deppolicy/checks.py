@@ -5,6 +5,7 @@ from __future__ import annotations
 import platform
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from pytest_deppolicy.inventory import (
     Inventory,
     MetadataError,
     read_direct_url,
+    read_installer,
     read_requires,
 )
 from pytest_deppolicy.policy import Policy, display_path
@@ -65,10 +67,27 @@ class SourceStats:
 
 
 @dataclass(frozen=True)
+class Verdict:
+    """What became of one applicable entry, for ``-v`` output."""
+
+    location: str
+    requirement: str
+    problems: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Evaluation:
+    """The findings, per-source counts, and what a fix command needs to know.
+
+    ``installer`` is the tool that installed most of the distributions the policy names
+    (their ``INSTALLER`` file), or ``None`` when none says.
+    """
+
     findings: tuple[Finding, ...]
     sources: tuple[SourceStats, ...]
     python_ok: bool | None
+    installer: str | None = None
+    verdicts: tuple[Verdict, ...] = ()
 
     @property
     def errors(self) -> tuple[Finding, ...]:
@@ -94,7 +113,13 @@ def evaluate(policy: Policy, inventory: Inventory, interpreter: Interpreter) -> 
         if not policy.python_rules
         else not any(f.kind is Kind.PYTHON_VERSION for f in findings)
     )
-    return Evaluation(findings=tuple(findings), sources=tuple(stats), python_ok=python_ok)
+    return Evaluation(
+        findings=tuple(findings),
+        sources=tuple(stats),
+        python_ok=python_ok,
+        installer=_installer(context),
+        verdicts=tuple(context.verdicts),
+    )
 
 
 @dataclass
@@ -103,6 +128,7 @@ class _Context:
     inventory: Inventory
     interpreter: Interpreter
     applicable: list[Entry] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
 
     def location(self, entry: Entry) -> str:
         return f"{self.source(entry)}:{entry.line}"
@@ -153,6 +179,9 @@ def _check_source(
         found = list(_check_entry(context, entry))
         drifted += any(f.is_error for f in found)
         findings.extend(found)
+        context.verdicts.append(
+            Verdict(context.location(entry), _shown(entry), tuple(f.kind.value for f in found))
+        )
     return SourceStats(path=path, requirements=len(entries), checked=checked, drifted=drifted)
 
 
@@ -467,6 +496,22 @@ def _rule_location(rule: PythonRule, rootdir: Path) -> str:
         return rule.origin
     where = display_path(rule.path, rootdir)
     return where if rule.line is None else f"{where}:{rule.line}"
+
+
+def _installer(context: _Context) -> str | None:
+    """The most common ``INSTALLER`` among the installed distributions the policy names."""
+    counts: Counter[str] = Counter()
+    for entry in context.applicable:
+        dist = None if entry.name is None else context.inventory.get(entry.name)
+        if dist is None:
+            continue
+        try:
+            installer = read_installer(dist)
+        except MetadataError:
+            continue
+        if installer:
+            counts[installer.lower()] += 1
+    return counts.most_common(1)[0][0] if counts else None
 
 
 def _inventory_problems(context: _Context) -> Iterator[Finding]:

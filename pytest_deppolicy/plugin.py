@@ -13,7 +13,7 @@ import sys
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from packaging.utils import NormalizedName, canonicalize_name
@@ -221,7 +221,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     state = config.stash.get(_STATE, None)
     if state is None or not state.settings.only:
         return None
-    for line in _report_body(state, header=True):
+    for line in _report_body(state, header=True, verbose=_verbose(config)):
         sys.stdout.write(line + "\n")
     sys.stdout.flush()
     errors = state.evaluation is not None and not state.evaluation.ok
@@ -248,7 +248,10 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection(session: pytest.Session) -> None:
     state = session.config.stash.get(_STATE, None)
-    if state is None or not state.failing:
+    if state is None or state.evaluation is None:
+        return
+    _record_junit_case(session.config, state)
+    if not state.failing:
         return
     _write_section(session.config, state)
     assert state.evaluation is not None
@@ -257,9 +260,47 @@ def pytest_collection(session: pytest.Session) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     state = config.stash.get(_STATE, None)
-    if state is None or state.evaluation is None or not state.evaluation.findings:
+    if state is None or state.evaluation is None:
         return
-    _write_section(config, state)
+    if state.evaluation.findings or _verbose(config):
+        _write_section(config, state)
+
+
+def _verbose(config: pytest.Config) -> bool:
+    return int(config.getoption("verbose", 0) or 0) > 0
+
+
+def _record_junit_case(config: pytest.Config, state: _State) -> None:
+    """With ``--junitxml``, a ``deppolicy`` test case: failed with every finding, or passed."""
+    junit = next(
+        (
+            plugin
+            for plugin in config.pluginmanager.get_plugins()
+            if type(plugin).__name__ == "LogXML"
+        ),
+        None,
+    )
+    if junit is None:
+        return
+    assert state.evaluation is not None
+    failed = state.failing
+    text = "\n".join(report.summary_lines(state.evaluation.findings)) if failed else None
+    call: Literal["failed", "passed"] = "failed" if failed else "passed"
+    phases: tuple[tuple[Literal["call", "teardown"], Literal["failed", "passed"]], ...] = (
+        ("call", call),
+        ("teardown", "passed"),
+    )
+    for when, outcome in phases:
+        junit.pytest_runtest_logreport(
+            pytest.TestReport(
+                nodeid="deppolicy",
+                location=("deppolicy", None, "deppolicy"),
+                keywords={},
+                outcome=outcome,
+                longrepr=text if when == "call" else None,
+                when=when,
+            )
+        )
 
 
 def _write_section(config: pytest.Config, state: _State) -> None:
@@ -267,7 +308,7 @@ def _write_section(config: pytest.Config, state: _State) -> None:
         return
     state.reported = True
     terminal = config.pluginmanager.get_plugin("terminalreporter")
-    lines = list(_report_body(state, header=False))
+    lines = list(_report_body(state, header=False, verbose=_verbose(config)))
     if terminal is None:
         sys.stderr.write("".join(line + "\n" for line in lines))
         return
@@ -276,12 +317,14 @@ def _write_section(config: pytest.Config, state: _State) -> None:
         terminal.write_line(line)
 
 
-def _report_body(state: _State, *, header: bool) -> Sequence[str]:
+def _report_body(state: _State, *, header: bool, verbose: bool = False) -> Sequence[str]:
     if state.policy is None or state.evaluation is None:
         return ["deppolicy: off"] if header else []
     lines = (
         [report.header_line(state.policy, state.evaluation, state.interpreter)] if header else []
     )
+    if verbose:
+        lines += report.verbose_lines(state.evaluation)
     lines += report.report_lines(state.policy, state.evaluation)
     if state.conftest_failure is not None:
         lines.append(state.conftest_failure)

@@ -506,3 +506,84 @@ class TestPylock:
         result.stderr.fnmatch_lines(
             ["ERROR: deppolicy: pylock.toml:1: unsupported lock-version '9.0'*"]
         )
+
+
+class TestJunit:
+    def cases(self, path: Path) -> list[tuple[str, str | None]]:
+        import xml.etree.ElementTree as ET
+
+        root = ET.parse(path).getroot()
+        result = []
+        for case in root.iter("testcase"):
+            failure = case.find("failure")
+            result.append(
+                (case.get("name", ""), None if failure is None else failure.get("message"))
+            )
+        return result
+
+    def test_drift_gives_a_failed_deppolicy_case(self, project: pytest.Pytester) -> None:
+        write_requirements(project, DRIFTED)
+        result = project.runpytest("--deppolicy", "--junitxml=out.xml")
+        assert result.ret == 6
+        ((name, message),) = self.cases(project.path / "out.xml")
+        assert name == "deppolicy"
+        assert message is not None
+        assert (
+            "requirements.txt:2: beta==1.5 required by requirements.txt:2, 2.0 installed" in message
+        )
+        assert (
+            "requirements.txt:3: gamma>=1 required by requirements.txt:3, not installed" in message
+        )
+
+    def test_clean_run_gives_a_passed_case_before_the_tests(self, project: pytest.Pytester) -> None:
+        write_requirements(project, "alpha==1.0\n")
+        result = project.runpytest("--deppolicy", "--junitxml=out.xml")
+        assert result.ret == 0
+        result.assert_outcomes(passed=1)
+        assert self.cases(project.path / "out.xml") == [("deppolicy", None), ("test_one", None)]
+
+    def test_warn_mode_with_findings_passes(self, project: pytest.Pytester) -> None:
+        write_requirements(project, DRIFTED)
+        assert project.runpytest("--junitxml=out.xml").ret == 0
+        assert self.cases(project.path / "out.xml")[0] == ("deppolicy", None)
+
+
+class TestVerbosity:
+    def test_verbose_lists_every_requirement_and_its_verdict(
+        self, project: pytest.Pytester
+    ) -> None:
+        write_requirements(project, "alpha==1.0\nbeta==1.5\n")
+        result = project.runpytest("--deppolicy=warn", "-v")
+        result.stdout.fnmatch_lines(
+            [
+                "*= deppolicy =*",
+                "requirements.txt:1: alpha==1.0: ok",
+                "requirements.txt:2: beta==1.5: version-mismatch",
+                "requirements.txt:2: beta==1.5 required by requirements.txt:2, 2.0 installed",
+            ]
+        )
+
+    def test_verbose_shows_the_section_on_a_clean_run(self, project: pytest.Pytester) -> None:
+        write_requirements(project, "alpha==1.0\n")
+        result = project.runpytest("--deppolicy", "-v")
+        result.stdout.fnmatch_lines(["*= deppolicy =*", "requirements.txt:1: alpha==1.0: ok"])
+
+    def test_quiet_shows_only_the_section(self, project: pytest.Pytester) -> None:
+        write_requirements(project, DRIFTED)
+        result = project.runpytest("--deppolicy", "-q")
+        assert result.ret == 6
+        result.stdout.no_fnmatch_line("deppolicy: python*")
+        result.stdout.fnmatch_lines(["*= deppolicy =*", "requirements.txt:2: beta==1.5*"])
+
+
+def test_strict_mode_prints_the_uninstall_command(project: pytest.Pytester) -> None:
+    write_requirements(project, "alpha==1.0\n")
+    project.makeini("[pytest]\ndeppolicy_strict = true\ndeppolicy_check_dependencies = false\n")
+    result = project.runpytest("--deppolicy-only")
+    assert result.ret == 6
+    result.stdout.fnmatch_lines(
+        [
+            "beta 2.0 is installed, but no policy source covers it",
+            "To remove what no source covers: python -m pip uninstall -y *beta*",
+        ]
+    )

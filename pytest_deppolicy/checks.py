@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-import platform
 import re
-import sys
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import cast
 from urllib.parse import unquote, urlsplit
-from urllib.request import url2pathname
 
-from packaging.markers import Marker, default_environment
-from packaging.requirements import InvalidRequirement, Requirement
+from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
-from packaging.utils import NormalizedName, canonicalize_name
+from packaging.utils import NormalizedName
 from packaging.version import Version
 
 from pytest_deppolicy import integrity
-from pytest_deppolicy.findings import Finding, Kind, Severity
+from pytest_deppolicy.dependencies import Dependency, DependencyReader
+from pytest_deppolicy.evaluation import Evaluation, Interpreter, SourceStats, Verdict
+from pytest_deppolicy.findings import RESTORABLE, Finding, Kind, Severity
 from pytest_deppolicy.inventory import (
     DirectUrl,
     Distribution,
@@ -28,7 +25,6 @@ from pytest_deppolicy.inventory import (
     MetadataError,
     read_direct_url,
     read_installer,
-    read_requires,
 )
 from pytest_deppolicy.policy import Policy, display_path
 from pytest_deppolicy.pyproject import static_project_name
@@ -37,65 +33,6 @@ from pytest_deppolicy.settings import PythonRule
 
 _FULL_COMMIT = re.compile(r"^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")
 _VCS_SCHEMES = ("git", "hg", "svn", "bzr")
-
-
-@dataclass(frozen=True)
-class Interpreter:
-    """The running Python, as markers and the Python rule see it."""
-
-    version: Version
-    implementation: str
-    environment: Mapping[str, str]
-
-    @classmethod
-    def current(cls) -> Interpreter:
-        return cls(
-            version=Version(platform.python_version()),
-            implementation=sys.implementation.name,
-            environment=cast("dict[str, str]", default_environment()),
-        )
-
-
-@dataclass(frozen=True)
-class SourceStats:
-    """How many entries a policy source holds, how many applied here, how many drifted."""
-
-    path: Path
-    requirements: int
-    checked: int
-    drifted: int
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """What became of one applicable entry, for ``-v`` output."""
-
-    location: str
-    requirement: str
-    problems: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """The findings, per-source counts, and what a fix command needs to know.
-
-    ``installer`` is the tool that installed most of the distributions the policy names
-    (their ``INSTALLER`` file), or ``None`` when none says.
-    """
-
-    findings: tuple[Finding, ...]
-    sources: tuple[SourceStats, ...]
-    python_ok: bool | None
-    installer: str | None = None
-    verdicts: tuple[Verdict, ...] = ()
-
-    @property
-    def errors(self) -> tuple[Finding, ...]:
-        return tuple(f for f in self.findings if f.is_error)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
 
 
 def evaluate(policy: Policy, inventory: Inventory, interpreter: Interpreter) -> Evaluation:
@@ -117,7 +54,7 @@ def evaluate(policy: Policy, inventory: Inventory, interpreter: Interpreter) -> 
         findings=tuple(findings),
         sources=tuple(stats),
         python_ok=python_ok,
-        installer=_installer(context),
+        installer=_installer(context) if _needs_installer(findings) else None,
         verdicts=tuple(context.verdicts),
     )
 
@@ -129,6 +66,10 @@ class _Context:
     interpreter: Interpreter
     applicable: list[Entry] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
+    reader: DependencyReader = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reader = DependencyReader(self.interpreter.environment)
 
     def location(self, entry: Entry) -> str:
         return f"{self.source(entry)}:{entry.line}"
@@ -343,6 +284,8 @@ def _normalise_url(url: str) -> str:
 
 
 def _file_url_path(url: str) -> Path:
+    from urllib.request import url2pathname  # imports much of urllib: only for file: URLs
+
     return Path(url2pathname(urlsplit(url).path)).resolve()
 
 
@@ -366,27 +309,14 @@ def _extra_findings(
 ) -> Iterator[Finding]:
     """The dependencies an extra adds must hold too (``gamma[fast]`` needs ``delta>=2``)."""
     try:
-        requires = read_requires(dist)
+        dependencies = context.reader.of(dist)
     except MetadataError as exc:
         yield _unverifiable(context, entry, f"cannot be verified: {exc}")
         return
-    for raw in requires:
-        try:
-            requirement = Requirement(raw)
-        except InvalidRequirement:
-            continue  # a broken Requires-Dist is the dependency check's business
+    for dependency in dependencies:
         for extra in sorted(extras):
-            if not _needed_for_extra(context, requirement.marker, extra):
-                continue
-            yield from _extra_dependency(context, entry, dist, extra, requirement, seen)
-
-
-def _needed_for_extra(context: _Context, marker: Marker | None, extra: str) -> bool:
-    return (
-        marker is not None
-        and context.applies(marker, canonicalize_name(extra))
-        and not context.applies(marker)
-    )
+            if context.reader.only_for(dependency, extra):
+                yield from _extra_dependency(context, entry, dist, extra, dependency, seen)
 
 
 def _extra_dependency(
@@ -394,14 +324,14 @@ def _extra_dependency(
     entry: Entry,
     dist: Distribution,
     extra: str,
-    requirement: Requirement,
+    dependency: Dependency,
     seen: set[NormalizedName],
 ) -> Iterator[Finding]:
-    name = canonicalize_name(requirement.name)
+    name = dependency.name
     if context.ignored(name):
         return
-    wanted = str(requirement.specifier)
-    label = f"{requirement.name}{wanted} (from {dist.name}[{extra}])"
+    wanted = str(dependency.specifier)
+    label = f"{name}{wanted} (from {dist.name}[{extra}])"
     found = context.inventory.get(name)
     if found is None:
         yield _finding(
@@ -410,7 +340,7 @@ def _extra_dependency(
         return
     if found.version is None:
         return
-    problem = version_problem(requirement.specifier, found.version)
+    problem = version_problem(dependency.specifier, found.version)
     if problem is not None:
         yield _finding(
             context,
@@ -422,9 +352,9 @@ def _extra_dependency(
             label=label,
             required=wanted,
         )
-    if requirement.extras and name not in seen:
+    if dependency.extras and name not in seen:
         seen.add(name)
-        yield from _extra_findings(context, entry, found, frozenset(requirement.extras), seen)
+        yield from _extra_findings(context, entry, found, dependency.extras, seen)
 
 
 def _unpinned_findings(context: _Context) -> Iterator[Finding]:
@@ -476,10 +406,10 @@ def _integrity_findings(context: _Context) -> Iterator[Finding]:
             frozenset() if settings.project_name is None else {settings.project_name}
         )
         yield from integrity.unexpected_findings(
-            inventory, covered, allowed, context.policy.runners, ignore
+            inventory, context.reader, covered, allowed, context.policy.runners, ignore
         )
     if settings.check_dependencies:
-        yield from integrity.dependency_findings(inventory, context.interpreter.environment, ignore)
+        yield from integrity.dependency_findings(inventory, context.reader, ignore)
     rule = settings.python_rule
     yield from integrity.requires_python_findings(
         inventory,
@@ -496,6 +426,11 @@ def _rule_location(rule: PythonRule, rootdir: Path) -> str:
         return rule.origin
     where = display_path(rule.path, rootdir)
     return where if rule.line is None else f"{where}:{rule.line}"
+
+
+def _needs_installer(findings: list[Finding]) -> bool:
+    """Only a fix command needs the installer; reading INSTALLER files costs a file a name."""
+    return any(f.kind in RESTORABLE or f.kind is Kind.UNEXPECTED for f in findings)
 
 
 def _installer(context: _Context) -> str | None:

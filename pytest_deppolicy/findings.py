@@ -21,6 +21,10 @@ class Kind(str, enum.Enum):
     UNVERIFIABLE = "unverifiable"
 
 
+# The kinds that reinstalling the requirements fixes.
+RESTORABLE = frozenset({Kind.MISSING, Kind.VERSION_MISMATCH, Kind.URL_MISMATCH})
+
+
 class Severity(str, enum.Enum):
     ERROR = "error"
     WARNING = "warning"

@@ -6,21 +6,18 @@ Pure functions of the policy and the inventory, called by :func:`checks.evaluate
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 
-from packaging.markers import Marker
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
+from pytest_deppolicy.dependencies import Dependency, DependencyReader
 from pytest_deppolicy.findings import Finding, Kind, Severity
 from pytest_deppolicy.inventory import (
     Distribution,
     Inventory,
     MetadataError,
-    read_requires,
     read_requires_python,
 )
 
@@ -47,78 +44,43 @@ TEST_RUNNER = frozenset(canonicalize_name(name) for name in ("pytest", "pytest-d
 
 
 def dependency_findings(
-    inventory: Inventory,
-    environment: Mapping[str, str],
-    ignore: frozenset[NormalizedName],
+    inventory: Inventory, reader: DependencyReader, ignore: frozenset[NormalizedName]
 ) -> Iterator[Finding]:
     """``broken-dependency``: pip check's verdicts, plus the extras something requested."""
-    requested_extras = _requested_extras(inventory, environment, ignore)
+    requested_extras = _requested_extras(inventory, reader, ignore)
     for dist in inventory:
         if dist.name in ignore:
             continue
         try:
-            requirements = _requirements(dist)
+            dependencies = reader.of(dist)
         except MetadataError as exc:
             yield unverifiable(dist.name, f"{dist.name} {dist.raw_version}: {exc}")
             continue
         extras = requested_extras.get(dist.name, frozenset())
-        for requirement in requirements:
-            if requirement is None:
+        for dependency in dependencies:
+            if dependency.name in ignore or not reader.holds(dependency, extras):
                 continue
-            if canonicalize_name(requirement.name) in ignore:
-                continue
-            if not _holds(requirement.marker, environment, extras):
-                continue
-            finding = _broken(inventory, dist, requirement)
+            finding = _broken(inventory, reader, dist, dependency)
             if finding is not None:
                 yield finding
-        yield from _invalid_requirements(dist)
-
-
-@functools.lru_cache(maxsize=8192)
-def _requirements(dist: Distribution) -> tuple[Requirement | None, ...]:
-    """``dist``'s Requires-Dist, parsed once per run (``None`` for an invalid line)."""
-    parsed: list[Requirement | None] = []
-    for text in read_requires(dist):
-        try:
-            parsed.append(Requirement(text))
-        except InvalidRequirement:
-            parsed.append(None)
-    return tuple(parsed)
-
-
-def _invalid_requirements(dist: Distribution) -> Iterator[Finding]:
-    for text in read_requires(dist):
-        try:
-            Requirement(text)
-        except InvalidRequirement:
+        for text in reader.invalid(dist):
             yield unverifiable(
                 dist.name, f"{dist.name} {dist.raw_version} has an invalid Requires-Dist: {text!r}"
             )
 
 
-def _holds(marker: Marker | None, environment: Mapping[str, str], extras: Iterable[str]) -> bool:
-    if marker is None:
-        return True
-    for extra in ("", *extras):
-        context = dict(environment)
-        context["extra"] = extra
-        if marker.evaluate(context):
-            return True
-    return False
-
-
-def _broken(inventory: Inventory, dist: Distribution, requirement: Requirement) -> Finding | None:
-    name = canonicalize_name(requirement.name)
-    found = inventory.get(name)
-    wanted = _without_marker(requirement)
+def _broken(
+    inventory: Inventory, reader: DependencyReader, dist: Distribution, dependency: Dependency
+) -> Finding | None:
+    found = inventory.get(dependency.name)
+    if found is not None and (found.version is None or reader.satisfied(dependency, found.version)):
+        return None
+    wanted = dependency.display
     who = f"{dist.name} {dist.raw_version}"
     if found is None:
         return _broken_finding(
             dist, wanted, None, f"{who} requires {wanted}, which is not installed"
         )
-    if found.version is None or requirement.specifier.contains(found.version, prereleases=True):
-        return None
     return _broken_finding(
         dist,
         wanted,
@@ -142,15 +104,8 @@ def _broken_finding(
     )
 
 
-def _without_marker(requirement: Requirement) -> str:
-    extras = f"[{','.join(sorted(requirement.extras))}]" if requirement.extras else ""
-    if requirement.url:
-        return f"{requirement.name}{extras} @ {requirement.url}"
-    return f"{requirement.name}{extras}{requirement.specifier}"
-
-
 def _requested_extras(
-    inventory: Inventory, environment: Mapping[str, str], ignore: frozenset[NormalizedName]
+    inventory: Inventory, reader: DependencyReader, ignore: frozenset[NormalizedName]
 ) -> dict[NormalizedName, frozenset[str]]:
     """Extras that installed distributions ask of each other (``dep[extra]`` in Requires-Dist)."""
     requested: dict[NormalizedName, set[str]] = {}
@@ -159,20 +114,17 @@ def _requested_extras(
         dist = pending.pop()
         extras = frozenset(requested.get(dist.name, ()))
         try:
-            requirements = _requirements(dist)
+            dependencies = reader.of(dist)
         except MetadataError:
             continue
-        for requirement in requirements:
-            if requirement is None or not requirement.extras:
+        for dependency in dependencies:
+            if not dependency.extras or not reader.holds(dependency, extras):
                 continue
-            if not _holds(requirement.marker, environment, extras):
-                continue
-            name = canonicalize_name(requirement.name)
-            known = requested.setdefault(name, set())
-            new = {canonicalize_name(extra) for extra in requirement.extras} - known
+            known = requested.setdefault(dependency.name, set())
+            new = dependency.extras - known
             if new:
                 known.update(new)
-                target = inventory.get(name)
+                target = inventory.get(dependency.name)
                 if target is not None:
                     pending.append(target)
     return {name: frozenset(extras) for name, extras in requested.items()}
@@ -204,6 +156,7 @@ def duplicate_findings(
 
 def unexpected_findings(
     inventory: Inventory,
+    reader: DependencyReader,
     covered: frozenset[NormalizedName],
     allowed: frozenset[NormalizedName],
     runners: frozenset[NormalizedName],
@@ -215,7 +168,7 @@ def unexpected_findings(
     this plugin) are accepted with everything they depend on.
     """
     accepted = covered | allowed | ignore | INSTALLER_TOOLING
-    accepted |= _dependency_closure(inventory, runners | TEST_RUNNER)
+    accepted |= _dependency_closure(inventory, reader, runners | TEST_RUNNER)
     for dist in inventory:
         if dist.name in accepted:
             continue
@@ -232,7 +185,7 @@ def unexpected_findings(
 
 
 def _dependency_closure(
-    inventory: Inventory, roots: Iterable[NormalizedName]
+    inventory: Inventory, reader: DependencyReader, roots: Iterable[NormalizedName]
 ) -> frozenset[NormalizedName]:
     """``roots`` and everything they depend on, as installed (markers and extras ignored)."""
     seen: set[NormalizedName] = set()
@@ -246,10 +199,9 @@ def _dependency_closure(
         if dist is None:
             continue
         try:
-            requirements = _requirements(dist)
+            pending += [dependency.name for dependency in reader.of(dist)]
         except MetadataError:
             continue
-        pending += [canonicalize_name(r.name) for r in requirements if r is not None]
     return frozenset(seen)
 
 

@@ -9,7 +9,7 @@ becomes a ``Problem`` and never an exception.
 
 from __future__ import annotations
 
-import email.parser
+import errno
 import json
 import os
 import re
@@ -18,14 +18,13 @@ import zipfile
 from dataclasses import dataclass, field
 from importlib.metadata import PathDistribution
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, cast
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
-    from email.message import Message
 
 __all__ = [
     "DirectUrl",
@@ -91,7 +90,7 @@ class Distribution:
     path: Path
     location: Path
     # Parsed METADATA / PKG-INFO headers, filled on first use by _headers().
-    _cache: dict[str, Message] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _cache: dict[str, Headers] = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -121,7 +120,10 @@ class Inventory:
 
     def get(self, name: str) -> Distribution | None:
         """The copy that an import would see, or ``None`` when ``name`` is not installed."""
-        copies = self._copies.get(canonicalize_name(name))
+        # Callers mostly pass canonical names already; canonicalise only on a miss.
+        copies = self._copies.get(cast("NormalizedName", name)) or self._copies.get(
+            canonicalize_name(name)
+        )
         return copies[0] if copies else None
 
     def copies(self, name: str) -> list[Distribution]:
@@ -220,11 +222,36 @@ def _metadata_entries(
     listed.add((status.st_dev, status.st_ino))
     try:
         with os.scandir(location) as items:
-            entries = [item for item in items if _looks_like_metadata(item.name, location)]
+            listing = sorted(items, key=lambda item: item.name)
     except OSError as e:
         problems.append(Problem(location, f"sys.path entry cannot be listed: {_reason(e)}"))
         return []
-    return sorted(entries, key=lambda item: item.name)
+    for item in listing:
+        if item.name.lower().endswith(".pth"):
+            _check_pth_file(Path(item.path), location, problems)
+    return [item for item in listing if _looks_like_metadata(item.name, location)]
+
+
+def _check_pth_file(file: Path, location: Path, problems: list[Problem]) -> None:
+    """Report each line of a ``.pth`` file that names a directory that does not exist.
+
+    ``site`` skips such a line without a word, so what was installed there (an editable
+    project, typically) is listed as installed and yet cannot be imported.  ``import``
+    lines are code, which is never run here.
+    """
+    try:
+        data = file.read_bytes()
+        text = data[3 if data.startswith(b"\xef\xbb\xbf") else 0 :].decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return  # site may read it with the locale's encoding; nothing to say for sure
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.startswith(("#", "import ", "import\t")):
+            continue
+        target = os.path.abspath(os.path.join(location, line.rstrip()))
+        if not os.path.exists(target):
+            problems.append(
+                Problem(file, f"line {number} points to {target}, which does not exist")
+            )
 
 
 def _looks_like_metadata(name: str, location: Path) -> bool:
@@ -258,7 +285,7 @@ def _read_entry(
         problems.append(Problem(path, "ignored: left behind by an interrupted pip run"))
         return None
     if item.is_symlink() and not os.path.exists(path):
-        problems.append(Problem(path, "dangling symlink"))
+        problems.append(Problem(path, _broken_symlink(path)))
         return None
     is_dir = item.is_dir()
     if is_dir and item.name.lower().endswith(_DIST_INFO):
@@ -269,6 +296,15 @@ def _read_entry(
         return _read_headers_file(path, path, location, problems)
     problems.append(Problem(path, "is not a directory"))
     return None
+
+
+def _broken_symlink(path: Path) -> str:
+    try:
+        os.stat(path)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            return "symlink loop"
+    return "dangling symlink"
 
 
 def _read_dist_info(path: Path, location: Path, problems: list[Problem]) -> Distribution | None:
@@ -326,8 +362,8 @@ def _missing_message(path: Path, filename: str) -> str:
     try:
         with os.scandir(path) as items:
             empty = next(items, None) is None
-    except OSError:
-        empty = False
+    except OSError as e:
+        return f"directory cannot be listed: {_reason(e)}"
     return "directory is empty" if empty else f"{filename} is missing"
 
 
@@ -338,7 +374,7 @@ def _parse_version(text: str) -> Version | None:
         return None
 
 
-def _headers(dist: Distribution) -> Message:
+def _headers(dist: Distribution) -> Headers:
     """The METADATA (or PKG-INFO) headers of ``dist``, read once per Distribution."""
     cached = dist._cache.get("headers")
     if cached is None:
@@ -352,8 +388,46 @@ def _headers_file(path: Path) -> Path:
     return path / "PKG-INFO" if path.is_dir() else path
 
 
-def _parse_headers(file: Path) -> Message:
-    return email.parser.Parser().parsestr(_read_text(file), headersonly=True)
+def _parse_headers(file: Path) -> Headers:
+    return Headers.parse(_read_text(file))
+
+
+class Headers:
+    """The header block of a core-metadata file (RFC 822 style, as the spec says).
+
+    ``email.parser`` reads the whole long description too and is the slowest part of
+    a dependency check; this reads the header block only: ``Name: value`` lines, folded
+    continuation lines (leading whitespace) joined to the value before them, up to the
+    first line that is blank or not a header.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, values: dict[str, list[str]]) -> None:
+        self._values = values
+
+    @classmethod
+    def parse(cls, text: str) -> Headers:
+        values: dict[str, list[str]] = {}
+        last: list[str] | None = None
+        end = text.find("\n\n")
+        for line in (text if end < 0 else text[:end]).splitlines():
+            if line[:1] in (" ", "\t") and last is not None:
+                last[-1] = f"{last[-1]} {line.strip()}".strip()
+                continue
+            name, colon, value = line.partition(":")
+            if not colon or not name or name != name.strip() or " " in name:
+                break
+            last = values.setdefault(name.lower(), [])
+            last.append(value.strip())
+        return cls(values)
+
+    def get(self, name: str) -> str | None:
+        found = self._values.get(name.lower())
+        return found[0] if found else None
+
+    def get_all(self, name: str) -> list[str]:
+        return list(self._values.get(name.lower(), ()))
 
 
 def _read_text(file: Path) -> str:

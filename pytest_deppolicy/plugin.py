@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from collections.abc import Generator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import pytest
-from packaging.utils import NormalizedName, canonicalize_name
 
-from pytest_deppolicy import report
-from pytest_deppolicy.checks import Evaluation, Interpreter, evaluate
+from pytest_deppolicy import engine, report
+from pytest_deppolicy.cache import CACHE_NAME, EvaluationCache, cache_directory
 from pytest_deppolicy.errors import DepPolicyError, SettingsError
-from pytest_deppolicy.policy import Policy, build_policy, display_path
+from pytest_deppolicy.evaluation import Evaluation, Interpreter
+from pytest_deppolicy.policy import Policy, display_path
 from pytest_deppolicy.settings import (
     OPTIONS,
     Annotations,
@@ -47,6 +48,7 @@ class _State:
     mode: Mode = Mode.WARN
     reported: bool = False
     conftest_failure: str | None = None
+    pending_save: engine.PendingSave | None = None
 
     @property
     def failing(self) -> bool:
@@ -128,14 +130,15 @@ def _run_check(config: pytest.Config) -> _State:
     state = _State(settings=settings, mode=settings.mode)
     if settings.mode is Mode.OFF:
         return state
-    from pytest_deppolicy.inventory import scan
-
-    state.policy = build_policy(
+    outcome = engine.run(
         settings,
-        environment=state.interpreter.environment,
+        interpreter=state.interpreter,
         runners=_loaded_plugin_distributions(config),
+        paths=sys.path,
+        cache=_cache(config),
     )
-    state.evaluation = evaluate(state.policy, scan(sys.path), state.interpreter)
+    state.policy, state.evaluation = outcome.policy, outcome.evaluation
+    state.pending_save = outcome.pending
     if settings.mode is Mode.WARN and not settings.only:
         state.mode = _issue_warnings(config, state.evaluation)
     if settings.report is not None:
@@ -143,12 +146,19 @@ def _run_check(config: pytest.Config) -> _State:
     return state
 
 
-def _loaded_plugin_distributions(config: pytest.Config) -> frozenset[NormalizedName]:
+def _cache(config: pytest.Config) -> EvaluationCache | None:
+    """The evaluation cache in pytest's cache folder; none with ``-p no:cacheprovider``."""
+    if not config.pluginmanager.has_plugin("cacheprovider"):
+        return None
+    return EvaluationCache(cache_directory(config.rootpath, str(config.getini("cache_dir"))))
+
+
+def _loaded_plugin_distributions(config: pytest.Config) -> frozenset[str]:
     names = set()
     for _plugin, dist in config.pluginmanager.list_plugin_distinfo():
         name = getattr(dist, "project_name", None) or dist.metadata["name"]
         if name:
-            names.add(canonicalize_name(str(name)))
+            names.add(str(name))
     return frozenset(names)
 
 
@@ -239,6 +249,8 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     state = config.stash.get(_STATE, None)
+    if state is not None and state.pending_save is not None:
+        _save_now_the_cache_folder_can_exist(config, state.pending_save)
     if state is not None and state.failing and config.pluginmanager.hasplugin("xdist"):
         # No worker needs to start for a run that stops before collection.
         config.option.dist = "no"
@@ -264,6 +276,23 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         return
     if state.evaluation.findings or _verbose(config):
         _write_section(config, state)
+
+
+def _save_now_the_cache_folder_can_exist(
+    config: pytest.Config, pending: engine.PendingSave
+) -> None:
+    """``config.cache.mkdir`` creates pytest's cache folder the way pytest does (with its
+    .gitignore and CACHEDIR.TAG); a folder it cannot create leaves the run uncached."""
+    cache = getattr(config, "cache", None)
+    if cache is None:
+        return
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # pytest warns when the folder is read-only
+            directory = cache.mkdir(CACHE_NAME)
+    except OSError:
+        return
+    pending.into(EvaluationCache(Path(directory)))
 
 
 def _verbose(config: pytest.Config) -> bool:

@@ -6,7 +6,6 @@ is reported as unknown.
 
 from __future__ import annotations
 
-import configparser
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,6 +63,8 @@ def _name_from_pyproject(path: Path) -> NormalizedName | None:
 
 
 def _name_from_setup_cfg(path: Path) -> NormalizedName | None:
+    import configparser  # only for local projects without a static pyproject name
+
     parser = configparser.ConfigParser(interpolation=None)
     try:
         parser.read(path, encoding="utf-8")

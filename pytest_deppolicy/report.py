@@ -8,13 +8,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from pytest_deppolicy.checks import Evaluation, Interpreter
-from pytest_deppolicy.findings import Finding, Kind
+from pytest_deppolicy.evaluation import Evaluation, Interpreter
+from pytest_deppolicy.findings import RESTORABLE, Finding, Kind
 from pytest_deppolicy.policy import Policy, display_path
-from pytest_deppolicy.pylock import is_pylock_path
 
 SCHEMA = 1
-_RESTORABLE = frozenset({Kind.MISSING, Kind.VERSION_MISMATCH, Kind.URL_MISMATCH})
 
 
 def header_line(policy: Policy, evaluation: Evaluation, interpreter: Interpreter) -> str:
@@ -58,7 +56,7 @@ def _summary_line(finding: Finding) -> str:
 def fix_commands(policy: Policy, evaluation: Evaluation) -> list[tuple[str, str]]:
     """``(purpose, command)``: what restores the environment, for the tool that installed it."""
     commands = []
-    if any(f.kind in _RESTORABLE for f in evaluation.findings):
+    if any(f.kind in RESTORABLE for f in evaluation.findings):
         commands.append(("restore the environment", _restore_command(policy, evaluation.installer)))
     unexpected = sorted(
         {f.name for f in evaluation.findings if f.kind is Kind.UNEXPECTED and f.name}
@@ -71,6 +69,8 @@ def fix_commands(policy: Policy, evaluation: Evaluation) -> list[tuple[str, str]
 
 
 def _restore_command(policy: Policy, installer: str | None) -> str:
+    from pytest_deppolicy.pylock import is_pylock_path
+
     paths = [display_path(source.path, policy.rootdir) for source in policy.sources]
     locks = [path for path, source in zip(paths, policy.sources) if is_pylock_path(source.path)]
     files = [path for path in paths if path not in locks]

@@ -16,6 +16,7 @@ import os
 import posixpath
 import re
 import shlex
+import stat
 import sys
 import urllib.parse
 from dataclasses import dataclass
@@ -56,7 +57,9 @@ _BOMS = (  # UTF-16-LE's BOM is a prefix of UTF-32-LE's: the order matters.
 )
 _PEP263_ENCODING_RE = re.compile(rb"coding[:=]\s*([-\w.]+)")
 _SCHEME_RE = re.compile(r"^(http|https|file):", re.IGNORECASE)
-_COMMENT_RE = re.compile(r"(^|\s+)#.*$")
+# pip's r"(^|\s+)#.*$", matching the same text; the look-behind starts a whitespace run
+# only at its beginning, so a long run of spaces costs linear rather than quadratic time.
+_COMMENT_RE = re.compile(r"(^|(?<!\s)\s+)#.*$")
 _ENV_VAR_RE = re.compile(r"(?P<var>\$\{(?P<name>[A-Z0-9_]+)\})")
 _EXTRAS_RE = re.compile(r"^(.+)(\[[^\]]+\])$")
 _EGG_FRAGMENT_RE = re.compile(r"[#&]egg=([^&]*)")
@@ -201,13 +204,19 @@ def preprocess(content: str, environ: Mapping[str, str]) -> Iterator[tuple[int, 
 def _read_bytes(filename: str, constraint: bool, *, included: bool) -> bytes:
     kind = "constraints file" if constraint else "requirements file"
     where = f" {filename}" if included else ""
-    if os.path.isdir(filename):
-        raise _Invalid(f"Could not open {kind}{where}: it is a directory")
     try:
+        mode = os.stat(filename).st_mode
+        if stat.S_ISDIR(mode):
+            raise _Invalid(f"Could not open {kind}{where}: it is a directory")
+        if included and not stat.S_ISREG(mode):
+            # A FIFO would block forever and /dev/zero never ends (pip reads both).
+            raise _Invalid(f"Could not open {kind}{where}: it is not a regular file")
         with open(filename, "rb") as f:
             return f.read()
     except OSError as e:
-        raise _Invalid(f"Could not open {kind}{where}: {e.strerror}") from None
+        raise _Invalid(f"Could not open {kind}{where}: {e.strerror or e}") from None
+    except ValueError:  # os.stat refuses a name with a NUL byte in it
+        raise _Invalid(f"Could not open {kind}: its name contains a NUL byte") from None
 
 
 def _decode(data: bytes, filename: str) -> str:

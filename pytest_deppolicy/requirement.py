@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from packaging.markers import Marker
 from packaging.specifiers import SpecifierSet
-from packaging.utils import NormalizedName
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from packaging.markers import Marker
+    from packaging.utils import NormalizedName
 
 
 @dataclass(frozen=True)

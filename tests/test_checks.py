@@ -12,7 +12,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from pytest_deppolicy.checks import Evaluation, Interpreter, evaluate, split_vcs_url
+from pytest_deppolicy.checks import evaluate, split_vcs_url
+from pytest_deppolicy.evaluation import Evaluation, Interpreter
 from pytest_deppolicy.findings import Finding, Kind, Severity
 from pytest_deppolicy.inventory import scan
 from pytest_deppolicy.policy import Policy, Source
@@ -25,7 +26,7 @@ OTHER_COMMIT = "b" * 40
 INTERPRETER = Interpreter(
     version=Version("3.11.7"),
     implementation="cpython",
-    environment={
+    given_environment={
         **cast("dict[str, str]", default_environment()),
         "python_version": "3.11",
         "python_full_version": "3.11.7",

@@ -9,7 +9,8 @@ import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 
-from pytest_deppolicy.checks import Evaluation, evaluate
+from pytest_deppolicy.checks import evaluate
+from pytest_deppolicy.evaluation import Evaluation
 from pytest_deppolicy.findings import Kind, Severity
 from pytest_deppolicy.inventory import scan
 from pytest_deppolicy.policy import Policy, Source

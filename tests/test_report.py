@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pytest_deppolicy import report
-from pytest_deppolicy.checks import Evaluation, SourceStats
+from pytest_deppolicy.evaluation import Evaluation, SourceStats
 from pytest_deppolicy.findings import Finding, Kind, Severity
 from pytest_deppolicy.policy import Policy, Source
 from pytest_deppolicy.settings import Mode, Settings

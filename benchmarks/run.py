@@ -1,0 +1,1137 @@
+"""What pytest-deppolicy costs at start-up, against bare pytest, ``pip check`` and ``uv pip check``.
+
+Not part of the test suite: run it by hand, ``python benchmarks/run.py [--quick]``, or with
+``tox -e bench``.  Per size it builds (once, then reuses) a real venv holding pytest, this
+checkout built as a wheel, and N synthetic distributions written straight into site-packages,
+plus a project with one trivial test, a pip-compile style requirements.txt and a pyproject.toml.
+It then times whole processes, alternating the commands, and prints medians and the ratios the
+performance targets are stated in.  ``benchmarks/README.md`` says what each number means.
+
+Linux and macOS only (venv ``bin/`` layout, ``resource``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+DEFAULT_SIZES = (100, 1000, 5000)
+QUICK_SIZES = (100, 1000)
+DEFAULT_REPEAT = 11
+LARGE_SIZE = 5000  # at and above this size the default repeat count drops to LARGE_REPEAT
+LARGE_REPEAT = 7
+QUICK_REPEAT = 5
+REQUIREMENTS_NAMED = 300
+# Bump whenever the synthetic environment or project changes: cached venvs are then rebuilt.
+GENERATOR_VERSION = 1
+SEED = 20240611
+
+# Run by the outer Python around each measured command: wall time, and the peak RSS of
+# that one child (RUSAGE_CHILDREN is a maximum over every child this process has waited
+# for, so each measurement needs a process of its own).
+_WRAPPER = """
+import json, resource, subprocess, sys, time
+argv, cwd = json.loads(sys.argv[1]), sys.argv[2]
+start = time.perf_counter()
+done = subprocess.run(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+wall = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+scale = 1 if sys.platform == "darwin" else 1024
+output = done.stdout.decode("utf-8", "replace")
+print(json.dumps({"wall": wall, "rss": peak * scale, "rc": done.returncode, "output": output}))
+"""
+
+
+# --------------------------------------------------------------------------- options
+
+
+@dataclass(frozen=True)
+class Options:
+    sizes: tuple[int, ...]
+    repeat: int | None
+    workdir: Path
+    results: Path | None
+    fresh: bool
+    setup_only: bool
+    argv: tuple[str, ...]
+
+    def repeats_for(self, size: int) -> int:
+        if self.repeat is not None:
+            return self.repeat
+        return LARGE_REPEAT if size >= LARGE_SIZE else DEFAULT_REPEAT
+
+
+def parse_options(argv: Sequence[str]) -> Options:
+    parser = argparse.ArgumentParser(
+        prog="python benchmarks/run.py",
+        description="Benchmark pytest-deppolicy against bare pytest, pip check, uv pip check.",
+    )
+    parser.add_argument("--sizes", help="comma-separated counts of synthetic distributions")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        help=f"measurements per command (default {DEFAULT_REPEAT}, "
+        f"{LARGE_REPEAT} from {LARGE_SIZE:,} distributions)",
+    )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"sizes {','.join(map(str, QUICK_SIZES))}, repeat {QUICK_REPEAT}",
+    )
+    parser.add_argument("--workdir", type=Path, default=REPO / "benchmarks" / ".work")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=REPO / "benchmarks" / "RESULTS.md",
+        help="where to write the figures (default benchmarks/RESULTS.md)",
+    )
+    parser.add_argument("--no-results", action="store_true", help="do not write RESULTS.md")
+    parser.add_argument("--fresh", action="store_true", help="rebuild the venvs from scratch")
+    parser.add_argument(
+        "--setup-only",
+        action="store_true",
+        help="build the environments, print how to run the commands by hand, measure nothing",
+    )
+    args = parser.parse_args(argv)
+    sizes: tuple[int, ...] = QUICK_SIZES if args.quick else DEFAULT_SIZES
+    if args.sizes:
+        sizes = tuple(int(part) for part in args.sizes.split(",") if part.strip())
+    repeat = args.repeat if args.repeat is not None else (QUICK_REPEAT if args.quick else None)
+    if repeat is not None and repeat < 1:
+        parser.error("--repeat must be at least 1")
+    return Options(
+        sizes=tuple(sorted(set(sizes))),
+        repeat=repeat,
+        workdir=args.workdir.resolve(),
+        results=None if args.no_results else args.results.resolve(),
+        fresh=args.fresh,
+        setup_only=args.setup_only,
+        argv=tuple(argv),
+    )
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def clean_environment(workdir: Path) -> dict[str, str]:
+    """The environment every command runs in: nothing from the caller that would change
+    what pytest, pip or uv do (this machine's pip config, PYTEST_ADDOPTS, xdist, CI)."""
+    dropped_prefixes = ("PYTEST_", "UV_", "PY_COLORS")
+    dropped = {
+        "PIP_CONFIG_FILE",
+        "PIP_FIND_LINKS",
+        "PIP_INDEX_URL",
+        "PIP_EXTRA_INDEX_URL",
+        "PIP_CONSTRAINT",
+        "PIP_REQUIRE_VIRTUALENV",
+        "PIP_USER",
+        "PYTHONPATH",
+        "PYTHONHOME",
+        "PYTHONSTARTUP",
+        "PYTHONWARNINGS",
+        "PYTHONDONTWRITEBYTECODE",
+        "PYTHONPROFILEIMPORTTIME",
+        "VIRTUAL_ENV",
+        "FORCE_COLOR",
+        "NO_COLOR",
+        "CI",
+        "GITHUB_ACTIONS",
+    }
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in dropped and not key.startswith(dropped_prefixes)
+    }
+    env.update(
+        PIP_CONFIG_FILE=os.devnull,
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        PIP_NO_INPUT="1",
+        UV_NO_CONFIG="1",
+        UV_CACHE_DIR=str(workdir / "uv-cache"),
+    )
+    return env
+
+
+def run(argv: Sequence[str | Path], env: dict[str, str], cwd: Path | None = None) -> str:
+    """Run a set-up step; its output is shown only when it fails."""
+    done = subprocess.run(
+        [str(part) for part in argv],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"failed ({done.returncode}): {' '.join(map(str, argv))}\n{done.stdout}")
+    return done.stdout
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- tools
+
+
+def build_wheel(workdir: Path, env: dict[str, str]) -> Path:
+    """This checkout as a wheel, built afresh on every run so the benchmark measures it."""
+    wheels = workdir / "wheel"
+    shutil.rmtree(wheels, ignore_errors=True)
+    say(f"building the wheel of {REPO}")
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", wheels, REPO], env)
+    (wheel,) = wheels.glob("pytest_deppolicy-*.whl")
+    return wheel
+
+
+def find_uv(workdir: Path, env: dict[str, str]) -> Path:
+    """``uv`` beside this Python (tox -e bench installs it), on PATH, or in a tools venv."""
+    beside = Path(sys.executable).parent / "uv"
+    if beside.is_file():
+        return beside
+    on_path = shutil.which("uv")
+    if on_path is not None:
+        return Path(on_path)
+    tools = workdir / "tools"
+    uv = tools / "bin" / "uv"
+    if not uv.is_file():
+        say(f"installing uv into {tools}")
+        run([sys.executable, "-m", "venv", "--clear", tools], env)
+        run([tools / "bin" / "python", "-m", "pip", "install", "-q", "uv"], env)
+    return uv
+
+
+def venv_python(venv: Path) -> Path:
+    return venv / "bin" / "python"
+
+
+def site_packages(venv: Path) -> Path:
+    (found,) = (venv / "lib").glob("python3*/site-packages")
+    return found
+
+
+# --------------------------------------------------------------------------- synthetic model
+
+_PREFIXES = (
+    "",
+    "",
+    "",
+    "py",
+    "django-",
+    "flask-",
+    "aio",
+    "google-cloud-",
+    "azure-mgmt-",
+    "types-",
+    "jupyter-",
+    "sphinxcontrib-",
+    "zope.",
+    "oslo.",
+    "opentelemetry-instrumentation-",
+)
+_STEMS = (
+    "arrow", "beacon", "cobalt", "dune", "ember", "fable", "glacier", "harbor", "iris",
+    "jasper", "kestrel", "lumen", "marble", "nectar", "onyx", "prism", "quartz", "raven",
+    "saffron", "tundra", "umber", "vortex", "willow", "xenon", "yarrow", "zephyr", "anvil",
+    "bramble", "cinder", "delta", "falcon", "garnet", "hollow", "ivory", "juniper", "kelp",
+    "lattice", "mosaic", "nimbus", "orchid", "pebble", "quill", "ripple", "sable", "thistle",
+    "upland", "velvet", "wander", "yonder", "zinnia", "acorn", "basalt", "canyon", "drift",
+    "echo", "fern", "grove", "heron", "inlet", "jetty", "krill", "larch", "meadow", "nook",
+    "otter", "pylon", "quarry", "reef", "spruce", "tidal", "urchin", "vale", "wren", "yew",
+    "alder", "birch", "cedar", "dahlia", "egret", "finch",
+)  # fmt: skip
+_SUFFIXES = ("", "", "", "-utils", "-client", "-core", "-sdk", "lib", "-tools", "-api", "x", "2")
+_CLASSIFIERS = (
+    "Development Status :: 5 - Production/Stable",
+    "Intended Audience :: Developers",
+    "License :: OSI Approved :: MIT License",
+    "Operating System :: OS Independent",
+    "Programming Language :: Python :: 3",
+    "Programming Language :: Python :: 3 :: Only",
+    "Programming Language :: Python :: 3.9",
+    "Programming Language :: Python :: 3.10",
+    "Programming Language :: Python :: 3.11",
+    "Programming Language :: Python :: 3.12",
+    "Programming Language :: Python :: 3.13",
+    "Topic :: Software Development :: Libraries",
+    "Topic :: Utilities",
+    "Typing :: Typed",
+)
+_TEXT = (
+    "the library provides a fast and simple interface for working with data streams "
+    "configuration files network clients and command line tools it supports python three "
+    "and is tested on linux macos and windows install it with pip and import the module "
+    "see the documentation for examples contributions are welcome please open an issue "
+    "before sending a pull request the api is stable and follows semantic versioning"
+)
+
+
+def _filler(rng: random.Random) -> str:
+    """A long README-like text; each distribution's description is a slice of it."""
+    vocabulary = _TEXT.split()
+    lines = []
+    for paragraph in range(400):
+        if paragraph % 9 == 0:
+            lines += [f"## Section {paragraph}", ""]
+        if paragraph % 13 == 0:
+            lines += ["```python", "import example", "example.run(fast=True)", "```", ""]
+        words = [rng.choice(vocabulary) for _ in range(rng.randint(30, 90))]
+        lines += [*textwrap.wrap(" ".join(words).capitalize() + ".", 79), ""]
+    return "\n".join(lines)
+
+
+@dataclass
+class Synthetic:
+    """One synthetic distribution to write into site-packages."""
+
+    name: str  # as METADATA's Name spells it
+    release: tuple[int, int, int]
+    suffix: str  # "", "rc1", ".post1" or "+cpu"
+    style: str  # "wheel", "editable", "vcs", "archive" or "egg-info"
+    requires: list[str] = field(default_factory=list)
+    extras: dict[str, list[str]] = field(default_factory=dict)
+    requires_python: str | None = None
+    installer: str = "pip"
+    entry_points: bool = False
+    description: tuple[int, int] = (0, 0)  # a slice of the filler text
+    commit: str = ""
+    module_count: int = 1
+
+    @property
+    def version(self) -> str:
+        return ".".join(map(str, self.release)) + self.suffix
+
+    @property
+    def canonical(self) -> str:
+        return canonical(self.name)
+
+    @property
+    def module(self) -> str:
+        return re.sub(r"[-.]", "_", self.canonical)
+
+    @property
+    def dirname(self) -> str:
+        """The wheel-escaped name in ``{name}-{version}.dist-info`` (old wheels kept case)."""
+        escaped = re.sub(r"[-_.]+", "_", self.name)
+        return escaped if any(c.isupper() for c in self.name) else escaped.lower()
+
+    @property
+    def prerelease(self) -> bool:
+        return self.suffix.startswith("rc")
+
+
+@dataclass
+class Environment:
+    """The synthetic distributions, plus what the requirements file will drift on."""
+
+    dists: list[Synthetic]
+    shadowed: Synthetic  # an older copy of one distribution, on a later sys.path entry
+    missing_dependency: str
+    broken: list[str]  # "dependent -> requirement" for the deliberate breaks
+
+
+def canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _names(size: int, reserved: set[str], rng: random.Random) -> list[str]:
+    combos = [(p, s, x) for p in _PREFIXES for s in _STEMS for x in _SUFFIXES]
+    rng.shuffle(combos)
+    names: list[str] = []
+    seen = set(reserved)
+    for prefix, stem, suffix in combos:
+        name = _styled(prefix + stem + suffix, rng)
+        if canonical(name) not in seen:
+            seen.add(canonical(name))
+            names.append(name)
+        if len(names) == size:
+            return names
+    raise SystemExit(f"cannot make {size} distinct names; the largest size is {len(names)}")
+
+
+def _styled(name: str, rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.10:
+        return "-".join(part.capitalize() for part in name.split("-"))
+    if roll < 0.15:
+        return name.replace("-", "_")
+    return name
+
+
+def _release(rng: random.Random) -> tuple[int, int, int]:
+    if rng.random() < 0.1:
+        return (rng.choice((2022, 2023, 2024)), rng.randint(1, 12), rng.randint(0, 5))
+    return (rng.choice((0, 0, 1, 1, 1, 2, 2, 3, 4, 5)), rng.randint(0, 30), rng.randint(0, 20))
+
+
+def _suffix(rng: random.Random) -> str:
+    roll = rng.random()
+    if roll < 0.02:
+        return "rc1"
+    if roll < 0.04:
+        return ".post1"
+    return "+cpu" if roll < 0.045 else ""
+
+
+def plan(size: int, reserved: set[str], python_minor: int) -> Environment:
+    """A consistent dependency graph (each distribution depends only on later ones), with a
+    few deliberate breaks that ``pip check`` and the plugin must both report."""
+    rng = random.Random(SEED + size)
+    dists = [
+        Synthetic(name, _release(rng), _suffix(rng), "wheel", commit=f"{rng.getrandbits(160):040x}")
+        for name in _names(size, reserved, rng)
+    ]
+    _assign_styles(dists, rng)
+    for index in reversed(range(size)):
+        _describe(dists[index], index, dists, rng, python_minor)
+    broken = _break(dists, rng)
+    missing = f"{rng.choice(_STEMS)}-vanished-dependency"
+    dependent = dists[size // 3]
+    dependent.requires.append(f"{missing}>=1.0")
+    broken.append(f"{dependent.canonical} -> {missing}>=1.0 (not installed)")
+    shadowed = Synthetic(dists[size // 2].name, (0, 1, 0), "", "wheel")
+    return Environment(dists, shadowed, missing, broken)
+
+
+def _assign_styles(dists: list[Synthetic], rng: random.Random) -> None:
+    count = max(2, len(dists) // 100)
+    chosen = rng.sample(range(len(dists)), 3 * count + 1)
+    styles = ["editable"] * count + ["vcs"] * count + ["egg-info"] * count + ["archive"]
+    for index, style in zip(chosen, styles):
+        dists[index].style = style
+        dists[index].suffix = ""
+
+
+def _describe(
+    dist: Synthetic, index: int, dists: list[Synthetic], rng: random.Random, python_minor: int
+) -> None:
+    later = range(index + 1, len(dists))
+    popular = range(max(index + 1, len(dists) - len(dists) // 10), len(dists))
+    wanted = min(rng.randint(3, 8), len(later))
+    targets: set[int] = set()
+    while len(targets) < wanted:
+        pool = popular if popular and rng.random() < 0.5 else later
+        targets.add(rng.choice(pool))
+    dist.requires = [_dependency(dist, dists[target], rng) for target in sorted(targets)]
+    dist.requires += _conditional_lines(rng)
+    dist.extras = _extras(dists, later, rng)
+    dist.requires_python = _requires_python(rng, python_minor)
+    dist.installer = "uv" if rng.random() < 0.1 else "pip"
+    dist.entry_points = rng.random() < 0.2
+    start = rng.randint(0, 40_000)
+    dist.description = (start, start + int(min(rng.lognormvariate(8.3, 0.8), 40_000)))
+    dist.module_count = rng.randint(3, 40)
+
+
+def _dependency(dependent: Synthetic, target: Synthetic, rng: random.Random) -> str:
+    """A requirement that the installed ``target`` satisfies."""
+    name = target.name if rng.random() < 0.3 else target.canonical
+    extras = ""
+    if "speedups" in target.extras and rng.random() < 0.3:
+        extras = "[speedups]"
+    specifier = "" if target.prerelease else _specifier(target, rng)
+    marker = '; python_version >= "3.8"' if rng.random() < 0.1 else ""
+    return f"{name}{extras}{specifier}{marker}"
+
+
+def _specifier(target: Synthetic, rng: random.Random) -> str:
+    major, minor, patch = target.release
+    lower = f"{major}.{max(minor - rng.randint(0, 3), 0)}"
+    choices = (
+        "",
+        f">={lower}",
+        f">={lower},<{major + 1}",
+        f"~={major}.{minor}",
+        f"!={major}.{minor}.{patch + 1}",
+        f">={lower},!={major}.{minor}.{patch + 1}",
+    )
+    return rng.choice(choices)
+
+
+def _conditional_lines(rng: random.Random) -> list[str]:
+    """Requirements whose markers are false here: backports and Windows-only helpers."""
+    lines = []
+    if rng.random() < 0.3:
+        lines.append(f'backports-{rng.choice(_STEMS)}>=1.0; python_version < "3.8"')
+    if rng.random() < 0.15:
+        lines.append(f'{rng.choice(_STEMS)}-win32-helper>=0.4; sys_platform == "win32"')
+    return lines
+
+
+def _extras(dists: list[Synthetic], later: range, rng: random.Random) -> dict[str, list[str]]:
+    extras: dict[str, list[str]] = {}
+    if rng.random() < 0.3:
+        extras["test"] = [f"{rng.choice(_STEMS)}-testkit>=2", "coverage-synthetic>=7"]
+    if rng.random() < 0.1:
+        extras["docs"] = ["sphinx-synthetic>=7", f"{rng.choice(_STEMS)}-theme"]
+    if later and rng.random() < 0.15:
+        target = dists[rng.choice(later)]
+        extras["speedups"] = [_dependency_without_extras(target, rng)]
+    return extras
+
+
+def _dependency_without_extras(target: Synthetic, rng: random.Random) -> str:
+    return target.canonical + ("" if target.prerelease else _specifier(target, rng))
+
+
+def _requires_python(rng: random.Random, python_minor: int) -> str | None:
+    roll = rng.random()
+    if roll < 0.1:
+        return None
+    if roll < 0.2:
+        return ">=3.7"
+    if roll < 0.28:
+        return ">=3.9"
+    if roll < 0.30:
+        return f">=3.{python_minor}"  # narrower than the project's rule: a warning if named
+    return ">=3.8"
+
+
+def _break(dists: list[Synthetic], rng: random.Random) -> list[str]:
+    """Requirements the installed versions do not satisfy."""
+    broken = []
+    count = max(2, len(dists) // 400)
+    for index in rng.sample(range(len(dists) // 2), count):
+        target = dists[rng.randrange(index + 1, len(dists))]
+        requirement = f"{target.canonical}>={target.release[0] + 1}.0"
+        dists[index].requires.append(requirement)
+        broken.append(f"{dists[index].canonical} -> {requirement}")
+    return broken
+
+
+# --------------------------------------------------------------------------- writing dists
+
+
+def _digest(rng: random.Random) -> str:
+    raw = rng.getrandbits(256).to_bytes(32, "big")
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def metadata_text(dist: Synthetic, filler: str) -> str:
+    header = [
+        "Metadata-Version: 2.1",
+        f"Name: {dist.name}",
+        f"Version: {dist.version}",
+        f"Summary: {dist.canonical}, a synthetic distribution for the deppolicy benchmark",
+        f"Home-page: https://example.invalid/{dist.canonical}",
+        "Author: Example Developers",
+        "Author-email: dev@example.invalid",
+        "License: MIT",
+        f"Project-URL: Source, https://github.com/example/{dist.canonical}",
+        *(f"Classifier: {c}" for c in _CLASSIFIERS[: 5 + len(dist.name) % 9]),
+    ]
+    if dist.requires_python is not None:
+        header.append(f"Requires-Python: {dist.requires_python}")
+    header.append("Description-Content-Type: text/markdown")
+    header += [f"Requires-Dist: {line}" for line in dist.requires]
+    for extra, lines in dist.extras.items():
+        header.append(f"Provides-Extra: {extra}")
+        header += [f'Requires-Dist: {line}; extra == "{extra}"' for line in lines]
+    start, end = dist.description
+    return "\n".join(header) + f"\n\n# {dist.name}\n\n{filler[start:end]}\n"
+
+
+def record_text(dist: Synthetic, info_dir: str, files: Iterable[str], rng: random.Random) -> str:
+    modules = [f"{dist.module}/__init__.py"]
+    modules += [f"{dist.module}/module_{k}.py" for k in range(dist.module_count)]
+    lines = [f"{path},sha256={_digest(rng)},{rng.randint(200, 40_000)}" for path in modules]
+    lines += [f"{info_dir}/{name},sha256={_digest(rng)},{rng.randint(80, 9_000)}" for name in files]
+    lines.append(f"{info_dir}/RECORD,,")
+    return "\n".join(lines) + "\n"
+
+
+def direct_url(dist: Synthetic, src: Path) -> dict[str, object] | None:
+    if dist.style == "editable":
+        return {"url": (src / dist.canonical).as_uri(), "dir_info": {"editable": True}}
+    if dist.style == "vcs":
+        vcs_info = {"vcs": "git", "commit_id": dist.commit, "requested_revision": "main"}
+        return {"url": vcs_url(dist), "vcs_info": vcs_info}
+    if dist.style == "archive":
+        hashes = {"sha256": dist.commit[:32] * 2}
+        url = f"https://example.invalid/{dist.dirname}-{dist.version}-py3-none-any.whl"
+        return {"url": url, "archive_info": {"hashes": hashes}}
+    return None
+
+
+def vcs_url(dist: Synthetic) -> str:
+    return f"https://github.com/example/{dist.canonical}.git"
+
+
+def write_dist_info(site: Path, dist: Synthetic, filler: str, src: Path) -> None:
+    rng = random.Random(dist.commit)
+    info_dir = f"{dist.dirname}-{dist.version}.dist-info"
+    files: dict[str, str] = {
+        "METADATA": metadata_text(dist, filler),
+        "INSTALLER": f"{dist.installer}\n",
+        "WHEEL": "Wheel-Version: 1.0\nGenerator: bdist_wheel (0.42.0)\n"
+        "Root-Is-Purelib: true\nTag: py3-none-any\n",
+        "top_level.txt": f"{dist.module}\n",
+    }
+    if dist.entry_points:
+        files["entry_points.txt"] = f"[console_scripts]\n{dist.canonical} = {dist.module}:main\n"
+    origin = direct_url(dist, src)
+    if origin is not None:
+        files["direct_url.json"] = json.dumps(origin)
+    if dist.installer == "pip" and dist.style == "wheel":
+        files["REQUESTED"] = ""
+    files["RECORD"] = record_text(dist, info_dir, sorted(files), rng)
+    _write_files(site / info_dir, files)
+    if dist.style == "editable":
+        _write_editable_source(site, dist, src)
+    else:
+        _write_files(site / dist.module, {"__init__.py": f'"""{dist.name}."""\n'})
+
+
+def _write_editable_source(site: Path, dist: Synthetic, src: Path) -> None:
+    project = src / dist.canonical
+    pyproject = f'[project]\nname = "{dist.name}"\nversion = "{dist.version}"\n'
+    _write_files(project, {"pyproject.toml": pyproject})
+    _write_files(project / "src" / dist.module, {"__init__.py": ""})
+    pth = f"__editable__.{dist.dirname}-{dist.version}.pth"
+    (site / pth).write_text(f"{project / 'src'}\n")
+
+
+def write_egg_info(site: Path, dist: Synthetic, filler: str, python_minor: int) -> None:
+    """A setuptools ``.egg-info``: PKG-INFO without Requires-Dist, the rest in requires.txt."""
+    headers = metadata_text(dist, filler).split("\n\n", 1)[0].splitlines()
+    pkg_info = [line for line in headers if not line.startswith(("Requires-Dist", "Provides-Ext"))]
+    requires = [line for line in dist.requires if ";" not in line]
+    sections: dict[str, list[str]] = {}
+    for line in dist.requires:
+        if ";" in line:
+            requirement, marker = (part.strip() for part in line.split(";", 1))
+            sections.setdefault(f":{marker}", []).append(requirement)
+    sections.update(dist.extras)
+    text = "\n".join(requires) + "\n"
+    for section, lines in sections.items():
+        text += f"\n[{section}]\n" + "\n".join(lines) + "\n"
+    directory = site / f"{dist.dirname}-{dist.version}-py3.{python_minor}.egg-info"
+    _write_files(
+        directory,
+        {
+            "PKG-INFO": "\n".join(pkg_info) + "\n",
+            "requires.txt": text,
+            "SOURCES.txt": f"setup.py\n{dist.module}/__init__.py\n",
+            "top_level.txt": f"{dist.module}\n",
+            "dependency_links.txt": "\n",
+        },
+    )
+    _write_files(site / dist.module, {"__init__.py": ""})
+
+
+def _write_files(directory: Path, files: dict[str, str]) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (directory / name).write_text(text, encoding="utf-8")
+
+
+def write_environment(
+    venv: Path, environment: Environment, src: Path, extra_site: Path, python_minor: int
+) -> None:
+    site = site_packages(venv)
+    filler = _filler(random.Random(SEED))
+    for dist in environment.dists:
+        if dist.style == "egg-info":
+            write_egg_info(site, dist, filler, python_minor)
+        else:
+            write_dist_info(site, dist, filler, src)
+    # An older copy on a later sys.path entry: the duplicate check must see it.
+    write_dist_info(extra_site, environment.shadowed, filler, src)
+    (site / "zz-benchmark-extra-site.pth").write_text(f"{extra_site}\n")
+
+
+# --------------------------------------------------------------------------- the project
+
+
+def requirements_text(
+    environment: Environment, real: dict[str, str], src: Path, python_minor: int
+) -> str:
+    """pip-compile style: sorted pins with ``# via`` comments, hashes on some, a little drift."""
+    rng = random.Random(SEED)
+    dists = environment.dists
+    special = [d for d in dists if d.style in ("editable", "vcs")]
+    plain = [d for d in dists if d.style not in ("editable", "vcs")]
+    count = min(REQUIREMENTS_NAMED, len(dists) * 8 // 10) - len(special)
+    named = sorted(special + rng.sample(plain, count), key=lambda d: d.canonical)
+    drifted = {id(d) for d in rng.sample([d for d in named if d.style == "wheel"], 3)}
+    vcs_drift = next(d for d in named if d.style == "vcs")
+    dependents = _dependents(dists)
+    # (name to sort by, the requirement, its hashes, its "# via" names)
+    entries: list[tuple[str, str, list[str], list[str]]] = []
+    for dist in named:
+        pin = _pin(dist, src, drifted=id(dist) in drifted, vcs_drift=dist is vcs_drift)
+        hashes = [] if dist.style in ("editable", "vcs") or rng.random() < 0.6 else _hashes(rng)
+        entries.append((dist.canonical, pin, hashes, dependents.get(dist.canonical, [])[:3]))
+    entries += [(name, f"{name}=={version}", [], []) for name, version in real.items()]
+    entries.append(("synthetic-removed-dist", "synthetic-removed-dist==1.4.0", [], []))
+    win32 = 'pywin32-synthetic==306 ; sys_platform == "win32"'  # does not apply here
+    entries.append(("pywin32-synthetic", win32, [], []))
+    body = "".join(_entry_lines(*entry[1:]) for entry in sorted(entries))
+    return _PIP_COMPILE_HEADER.format(minor=python_minor) + body
+
+
+_PIP_COMPILE_HEADER = """\
+#
+# This file is autogenerated by pip-compile with Python 3.{minor}
+# by the following command:
+#
+#    pip-compile --allow-unsafe --output-file=requirements.txt requirements.in
+#
+"""
+
+
+def _pin(dist: Synthetic, src: Path, *, drifted: bool, vcs_drift: bool) -> str:
+    if dist.style == "editable":
+        return f"-e {(src / dist.canonical).as_uri()}"
+    if dist.style == "vcs":
+        commit = f"{int(dist.commit, 16) ^ 1:040x}" if vcs_drift else dist.commit
+        return f"{dist.canonical} @ git+{vcs_url(dist)}@{commit}"
+    if drifted:
+        major, minor, _patch = dist.release
+        return f"{dist.canonical}=={major}.{minor + 1}.0"
+    return f"{dist.canonical}=={dist.version}"
+
+
+def _hashes(rng: random.Random) -> list[str]:
+    return [f"sha256:{rng.getrandbits(256):064x}" for _ in range(rng.randint(1, 3))]
+
+
+def _dependents(dists: list[Synthetic]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for dist in dists:
+        for line in dist.requires:
+            name = canonical(re.split(r"[ <>=!~;\[]", line, maxsplit=1)[0])
+            found.setdefault(name, []).append(dist.canonical)
+    return found
+
+
+def _entry_lines(pin: str, hashes: list[str], via: list[str]) -> str:
+    lines = [pin + (" \\" if hashes else "")]
+    lines += [
+        f"    --hash={h}" + (" \\" if i < len(hashes) - 1 else "") for i, h in enumerate(hashes)
+    ]
+    if not via:
+        lines.append("    # via -r requirements.in")
+    elif len(via) == 1:
+        lines.append(f"    # via {via[0]}")
+    else:
+        lines += ["    # via", *(f"    #   {name}" for name in via)]
+    return "\n".join(lines) + "\n"
+
+
+def write_project(project: Path, requirements: str) -> None:
+    _write_files(
+        project,
+        {
+            "pyproject.toml": '[project]\nname = "bench-project"\nversion = "0"\n'
+            'requires-python = ">=3.9"\n\n[tool.pytest.ini_options]\ntestpaths = ["tests"]\n',
+            "requirements.in": "# the top-level requirements (not read by the benchmark)\n",
+            "requirements.txt": requirements,
+        },
+    )
+    _write_files(project / "tests", {"test_trivial.py": "def test_trivial():\n    assert True\n"})
+
+
+# --------------------------------------------------------------------------- set-up
+
+
+@dataclass(frozen=True)
+class Setup:
+    size: int
+    root: Path
+    venv: Path
+    project: Path
+    uv: Path
+
+    @property
+    def python(self) -> Path:
+        return venv_python(self.venv)
+
+
+def prepare(size: int, options: Options, wheel: Path, uv: Path, env: dict[str, str]) -> Setup:
+    root = options.workdir / f"n{size}"
+    venv, project = root / "venv", root / "project"
+    state = {"generator": GENERATOR_VERSION, "python": sys.version, "base": sys.base_prefix}
+    state_file = root / "state.json"
+    reusable = not options.fresh and state_file.is_file() and venv_python(venv).is_file()
+    if reusable and json.loads(state_file.read_text()) == state:
+        say(f"[{size:,}] reusing {root}; reinstalling the plugin wheel")
+        _install(venv, ["--force-reinstall", "--no-deps", wheel], env)
+        return Setup(size, root, venv, project, uv)
+    shutil.rmtree(root, ignore_errors=True)
+    say(f"[{size:,}] creating {venv} (pip, pytest, this checkout)")
+    run([sys.executable, "-m", "venv", venv], env)
+    _install(venv, ["--upgrade", "pip"], env)
+    _install(venv, ["pytest", wheel], env)
+    _populate(size, root, venv, project)
+    state_file.write_text(json.dumps(state))
+    return Setup(size, root, venv, project, uv)
+
+
+def _install(venv: Path, args: list[str | Path], env: dict[str, str]) -> None:
+    run([venv_python(venv), "-m", "pip", "install", "-q", *args], env)
+
+
+def _populate(size: int, root: Path, venv: Path, project: Path) -> None:
+    say(f"[{size:,}] writing {size:,} synthetic distributions and the project")
+    real = _installed(site_packages(venv))
+    python_minor = sys.version_info[1]
+    environment = plan(size, set(real) | {"pytest-deppolicy"}, python_minor)
+    src = root / "src"
+    write_environment(venv, environment, src, root / "extra-site", python_minor)
+    real_pins = {name: version for name, version in real.items() if name != "pytest-deppolicy"}
+    write_project(project, requirements_text(environment, real_pins, src, python_minor))
+    (root / "broken.txt").write_text("\n".join(environment.broken) + "\n")
+
+
+def _installed(site: Path) -> dict[str, str]:
+    """Canonical name -> version of what pip installed (read from the dist-info names)."""
+    found = {}
+    for info in site.glob("*.dist-info"):
+        name, version = info.name[: -len(".dist-info")].split("-", 1)
+        found[canonical(name)] = version
+    return found
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass(frozen=True)
+class Command:
+    key: str
+    label: str
+    argv: tuple[str, ...]
+    expected: frozenset[int]
+    before: Callable[[], None] | None = None
+
+
+def commands(setup: Setup) -> list[Command]:
+    python = str(setup.python)
+    pytest = (python, "-m", "pytest")
+    cache = setup.project / ".pytest_cache"
+    return [
+        Command(
+            "bare",
+            "bare `pytest --co -q -p no:deppolicy -p no:cacheprovider`",
+            (*pytest, "--co", "-q", "-p", "no:deppolicy", "-p", "no:cacheprovider"),
+            frozenset({0}),
+        ),
+        Command(
+            "cold",
+            "cold `pytest --co -q --deppolicy=warn` (empty cache)",
+            (*pytest, "--co", "-q", "--deppolicy=warn"),
+            frozenset({0}),
+            before=lambda: shutil.rmtree(cache, ignore_errors=True),
+        ),
+        Command(
+            "warm",
+            "warm `pytest --co -q --deppolicy=warn`",
+            (*pytest, "--co", "-q", "--deppolicy=warn"),
+            frozenset({0}),
+        ),
+        Command(
+            "only",
+            "`pytest --deppolicy-only` (warm)",
+            (*pytest, "--deppolicy-only"),
+            frozenset({0, 6}),
+        ),
+        Command("pip", "`pip check`", (python, "-m", "pip", "check"), frozenset({0, 1})),
+        Command(
+            "uv",
+            "`uv pip check --python VENV`",
+            (str(setup.uv), "pip", "check", "--python", python),
+            frozenset({0, 1}),
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class Sample:
+    wall: float  # seconds
+    rss: int  # bytes
+    returncode: int
+    output: str
+
+
+def measure(command: Command, cwd: Path, env: dict[str, str]) -> Sample:
+    if command.before is not None:
+        command.before()
+    wrapper = [sys.executable, "-c", _WRAPPER, json.dumps(command.argv), str(cwd)]
+    done = subprocess.run(wrapper, env=env, stdout=subprocess.PIPE, text=True, check=True)
+    data = json.loads(done.stdout)
+    sample = Sample(float(data["wall"]), int(data["rss"]), int(data["rc"]), str(data["output"]))
+    if sample.returncode not in command.expected:
+        raise SystemExit(
+            f"{command.key}: exit status {sample.returncode}, expected one of "
+            f"{sorted(command.expected)}: {' '.join(command.argv)}\n{sample.output}"
+        )
+    return sample
+
+
+def measure_all(setup: Setup, repeat: int, env: dict[str, str]) -> dict[str, list[Sample]]:
+    """One unmeasured round first (byte-compiling, the plugin's cache, checking exit
+    statuses), then ``repeat`` rounds, each running every command once in the same order."""
+    todo = commands(setup)
+    first = {command.key: measure(command, setup.project, env) for command in todo}
+    show_outputs(setup.size, first)
+    samples: dict[str, list[Sample]] = {command.key: [] for command in todo}
+    for round_number in range(1, repeat + 1):
+        say(f"[{setup.size:,}] round {round_number}/{repeat}")
+        for command in todo:
+            samples[command.key].append(measure(command, setup.project, env))
+    return samples
+
+
+def show_outputs(size: int, first: dict[str, Sample]) -> None:
+    """Evidence that each tool checked something: the plugin's verdict and the checkers'
+    problem counts (the synthetic environment has deliberate breaks)."""
+    only = first["only"].output.strip().splitlines()
+    say(f"[{size:,}] deppolicy-only: {only[0] if only else ''} | {only[-1] if only else ''}")
+    for key in ("pip", "uv"):
+        lines = [line for line in first[key].output.splitlines() if line.strip()]
+        say(f"[{size:,}] {key} check: exit {first[key].returncode}, {len(lines)} lines")
+
+
+# --------------------------------------------------------------------------- reporting
+
+
+@dataclass(frozen=True)
+class Figures:
+    size: int
+    installed: int
+    repeat: int
+    samples: dict[str, list[Sample]]
+
+    def median_ms(self, key: str) -> float:
+        return statistics.median(s.wall for s in self.samples[key]) * 1000
+
+    def min_ms(self, key: str) -> float:
+        return min(s.wall for s in self.samples[key]) * 1000
+
+    def rss_mb(self, key: str) -> float:
+        return statistics.median(s.rss for s in self.samples[key]) / 2**20
+
+    def ratio(self, key: str, reference: str) -> float:
+        return self.median_ms(key) / self.median_ms(reference)
+
+    def added_ms(self, key: str, reference: str) -> float:
+        """Median of the per-round differences: the rounds pair the runs in time."""
+        pairs = zip(self.samples[key], self.samples[reference])
+        return statistics.median(a.wall - b.wall for a, b in pairs) * 1000
+
+
+@dataclass(frozen=True)
+class Target:
+    label: str
+    goal: str
+    sizes: frozenset[int]
+    value: Callable[[Figures], str]
+    met: Callable[[Figures], bool]
+
+
+TARGETS = (
+    Target(
+        "cold / bare",
+        "≤ 1.5x at 1,000",
+        frozenset({1000}),
+        lambda f: f"{f.ratio('cold', 'bare'):.2f}x",
+        lambda f: f.ratio("cold", "bare") <= 1.5,
+    ),
+    Target(
+        "warm / bare",
+        "≤ 1.10x at 1,000 and 5,000",
+        frozenset({1000, 5000}),
+        lambda f: f"{f.ratio('warm', 'bare'):.3f}x",
+        lambda f: f.ratio("warm", "bare") <= 1.10,
+    ),
+    Target(
+        "warm - bare vs one `uv pip check`",
+        "less, at 1,000 and 5,000",
+        frozenset({1000, 5000}),
+        lambda f: f"{f.added_ms('warm', 'bare'):.0f} ms vs {f.median_ms('uv'):.0f} ms",
+        lambda f: f.added_ms("warm", "bare") < f.median_ms("uv"),
+    ),
+    Target(
+        "`pip check` / `--deppolicy-only`",
+        "≥ 5x at 1,000",
+        frozenset({1000}),
+        lambda f: f"{f.ratio('pip', 'only'):.2f}x",
+        lambda f: f.ratio("pip", "only") >= 5,
+    ),
+    Target(
+        "peak RSS `--deppolicy-only` / bare",
+        "≤ 1.10x at 5,000",
+        frozenset({5000}),
+        lambda f: f"{f.rss_mb('only') / f.rss_mb('bare'):.3f}x",
+        lambda f: f.rss_mb("only") / f.rss_mb("bare") <= 1.10,
+    ),
+)
+
+
+def size_table(figures: Figures, labels: dict[str, str]) -> Iterator[str]:
+    yield (
+        f"### {figures.size:,} synthetic distributions "
+        f"({figures.installed:,} on sys.path in all), {figures.repeat} rounds"
+    )
+    yield ""
+    yield "| command | median ms | min ms | peak RSS MiB |"
+    yield "|---|---:|---:|---:|"
+    for key, label in labels.items():
+        yield (
+            f"| {label} | {figures.median_ms(key):.0f} | {figures.min_ms(key):.0f} "
+            f"| {figures.rss_mb(key):.1f} |"
+        )
+    yield ""
+    yield "| ratio | measured | target | met |"
+    yield "|---|---:|---|---|"
+    for target in TARGETS:
+        met = ("yes" if target.met(figures) else "**NO**") if figures.size in target.sizes else "-"
+        yield f"| {target.label} | {target.value(figures)} | {target.goal} | {met} |"
+    yield ""
+
+
+def verdicts(all_figures: list[Figures]) -> Iterator[str]:
+    measured = {figures.size: figures for figures in all_figures}
+    yield "| target | size | measured | met |"
+    yield "|---|---:|---:|---|"
+    for target in TARGETS:
+        for size in sorted(target.sizes):
+            figures = measured.get(size)
+            if figures is None:
+                yield f"| {target.label} ({target.goal}) | {size:,} | not measured | - |"
+                continue
+            met = "yes" if target.met(figures) else "**NO**"
+            yield f"| {target.label} ({target.goal}) | {size:,} | {target.value(figures)} | {met} |"
+
+
+def count_installed(setup: Setup, env: dict[str, str]) -> int:
+    code = "import importlib.metadata as m; print(len(list(m.distributions())))"
+    return int(run([setup.python, "-c", code], env).strip())
+
+
+def machine(setup: Setup, env: dict[str, str]) -> list[str]:
+    code = (
+        "import importlib.metadata as m; "
+        "print(*(m.version(n) for n in ('pytest', 'pip', 'packaging', 'pytest-deppolicy')))"
+    )
+    versions = run([setup.python, "-c", code], env).split()
+    uv_version = run([setup.uv, "--version"], env).strip()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return [
+        f"- CPU: {_cpu_model()}, {cores} cores available ({os.cpu_count()} online)",
+        f"- OS: {platform.platform()}",
+        f"- Python: {platform.python_implementation()} {platform.python_version()}"
+        f" ({sys.executable})",
+        f"- In the venvs: pytest {versions[0]}, pip {versions[1]}, packaging {versions[2]}, "
+        f"pytest-deppolicy {versions[3]} (this checkout, {_checkout()}); {uv_version}",
+    ]
+
+
+def _cpu_model() -> str:
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return platform.processor() or platform.machine()
+    found = re.search(r"^model name\s*:\s*(.+)$", text, re.MULTILINE)
+    return found.group(1).strip() if found else platform.machine()
+
+
+def _checkout() -> str:
+    def git(*args: str) -> str:
+        done = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True)
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD") or "unknown commit"
+    dirty = git("status", "--porcelain", "--", "pytest_deppolicy")
+    return f"{commit} + uncommitted changes" if dirty else commit
+
+
+def render(
+    options: Options, all_figures: list[Figures], header: list[str], labels: dict[str, str]
+) -> str:
+    started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    lines = [
+        "# Benchmark results",
+        "",
+        "Written by `benchmarks/run.py`; see `benchmarks/README.md` for what each number means.",
+        "\"cold\" = the plugin's cache (in the project's `.pytest_cache`) is empty: it is deleted",
+        'before each cold run; the OS file cache is warm. "warm" = the environment has not',
+        "changed since the previous run, whose cache is reused.",
+        "",
+        f"- Date: {started}; load average at the end: {load}",
+        f"- Command: `{' '.join(['python benchmarks/run.py', *options.argv])}`",
+        *header,
+        "",
+        "## Targets",
+        "",
+        *verdicts(all_figures),
+        "",
+        "## Per size",
+        "",
+    ]
+    for figures in all_figures:
+        lines += size_table(figures, labels)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+# --------------------------------------------------------------------------- main
+
+
+def main(argv: Sequence[str]) -> int:
+    options = parse_options(argv)
+    options.workdir.mkdir(parents=True, exist_ok=True)
+    env = clean_environment(options.workdir)
+    wheel = build_wheel(options.workdir, env)
+    uv = find_uv(options.workdir, env)
+    all_figures: list[Figures] = []
+    header: list[str] = []
+    labels: dict[str, str] = {}
+    started = time.perf_counter()
+    for size in options.sizes:
+        setup = prepare(size, options, wheel, uv, env)
+        if options.setup_only:
+            print_by_hand(setup)
+            continue
+        repeat = options.repeats_for(size)
+        samples = measure_all(setup, repeat, env)
+        figures = Figures(size, count_installed(setup, env), repeat, samples)
+        labels = {command.key: command.label for command in commands(setup)}
+        all_figures.append(figures)
+        print("\n".join(size_table(figures, labels)), flush=True)
+        header = header or machine(setup, env)
+    if options.setup_only:
+        return 0
+    print("\n".join(verdicts(all_figures)))
+    say(f"done in {time.perf_counter() - started:.0f} s")
+    if options.results is not None:
+        options.results.write_text(render(options, all_figures, header, labels), encoding="utf-8")
+        say(f"wrote {options.results}")
+    return 0
+
+
+def print_by_hand(setup: Setup) -> None:
+    print(f"# {setup.size:,} distributions: cd {setup.project} && env PIP_CONFIG_FILE=/dev/null")
+    for command in commands(setup):
+        print("   ", " ".join(command.argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,198 @@
+"""A warm start: the last evaluation, reused while nothing it depended on has changed.
+
+The expensive part of a check is reading every distribution's METADATA and parsing
+its ``Requires-Dist``.  The result is stored in pytest's cache directory
+(``<cache_dir>/d/deppolicy/``), next to pytest's own, and reused when all of these
+are unchanged:
+
+- the run key: this plugin's version, the interpreter, ``sys.path``, the settings and
+  the plugins pytest loaded;
+- the environment stamp: every ``sys.path`` entry's mtime and, for each ``.dist-info``
+  or ``.egg-info`` in it, its name and its METADATA/PKG-INFO (or ``requires.txt``)
+  mtime and size, so an install, upgrade, removal or in-place metadata edit shows;
+- the policy inputs: every file the policy was read from (mtime and size, or absence)
+  and every environment variable a requirements file expanded.
+
+Entries are written atomically (a temporary file renamed over the old one), so runs
+started at once never see half a file; a file that is missing, unreadable, corrupt or
+from another version is a miss, never an error, and a cache that cannot be written is
+simply not written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+FORMAT = 1
+CACHE_NAME = "deppolicy"
+_FILE = "last-evaluation.json"
+_METADATA_DIRS = (".dist-info", ".egg-info")
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What a warm start gets back: the evaluation and the Python rules, as JSON data."""
+
+    evaluation: dict[str, Any]
+    python_rules: list[dict[str, Any]]
+
+
+def cache_directory(rootdir: Path, cache_dir_setting: str) -> Path:
+    """Where ``config.cache.mkdir(CACHE_NAME)`` puts its folder, computed without it:
+    the ``cache_dir`` ini value is resolved the way pytest resolves it."""
+    value = os.path.expandvars(os.path.expanduser(cache_dir_setting or ".pytest_cache"))
+    base = Path(value) if os.path.isabs(value) else rootdir / value
+    return base / "d" / CACHE_NAME
+
+
+def run_key(parts: Mapping[str, Any]) -> str:
+    """A digest of everything besides the environment and the files that decides a verdict."""
+    document = {
+        "format": FORMAT,
+        "executable": sys.executable,
+        "python": sys.version,
+        "platform": sys.platform,
+        "path": list(sys.path),
+        **parts,
+    }
+    return _digest(json.dumps(document, sort_keys=True, default=str))
+
+
+def environment_stamp(paths: Sequence[str]) -> str:
+    """A digest that changes when a distribution on ``paths`` is installed, upgraded,
+    removed, or has its metadata edited in place."""
+    digest = hashlib.blake2b(digest_size=16)
+    for entry in paths:
+        location = os.path.abspath(entry or os.curdir)
+        digest.update(f"\0{location}\0{_stamp(location)}\n".encode("utf-8", "surrogateescape"))
+        try:
+            with os.scandir(location) as listing:
+                names = sorted(item.name for item in listing if _is_metadata_name(item.name))
+        except OSError:
+            continue
+        for name in names:
+            digest.update(
+                f"{name}\0{_metadata_stamp(location, name)}\n".encode("utf-8", "surrogateescape")
+            )
+    return digest.hexdigest()
+
+
+def _is_metadata_name(name: str) -> bool:
+    lower = name.lower()
+    return lower.endswith(_METADATA_DIRS) or lower == "egg-info"
+
+
+def _metadata_stamp(location: str, name: str) -> str:
+    path = os.path.join(location, name)
+    if name.lower().endswith(".dist-info"):
+        return _stamp(os.path.join(path, "METADATA"))
+    if os.path.isdir(path):  # egg-info: the headers and the requirements live apart
+        return _stamp(os.path.join(path, "PKG-INFO")) + _stamp(os.path.join(path, "requires.txt"))
+    return _stamp(path)
+
+
+def _stamp(path: str) -> str:
+    try:
+        status = os.stat(path)
+    except (OSError, ValueError):
+        return "-"
+    return f"{status.st_mtime_ns}:{status.st_size}"
+
+
+def file_stamps(paths: Sequence[Path]) -> dict[str, str]:
+    return {str(path): _stamp(str(path)) for path in paths}
+
+
+class EvaluationCache:
+    """The one stored evaluation of a project, in ``directory``."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def load(self, key: str, stamp: str, environ: Mapping[str, str]) -> Stored | None:
+        try:
+            document = json.loads((self.directory / _FILE).read_text(encoding="utf-8"))
+            return _validated(document, key, stamp, environ)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+    def save(
+        self,
+        key: str,
+        stamp: str,
+        inputs: Sequence[Path],
+        environ_used: Mapping[str, str | None],
+        stored: Stored,
+    ) -> bool:
+        """Write atomically; ``False`` (and nothing written) when the folder is not writable."""
+        payload = {
+            "format": FORMAT,
+            "key": key,
+            "stamp": stamp,
+            "inputs": file_stamps(inputs),
+            "environ": dict(environ_used),
+            "evaluation": stored.evaluation,
+            "python_rules": stored.python_rules,
+        }
+        payload["checksum"] = _checksum(payload)
+        import tempfile  # only on a miss
+
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=self.directory)
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as file:
+                    json.dump(payload, file)
+                os.replace(temporary, self.directory / _FILE)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except OSError:
+            return False
+        return True
+
+
+def _validated(document: Any, key: str, stamp: str, environ: Mapping[str, str]) -> Stored | None:
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        return None
+    checksum = document.pop("checksum", None)
+    if checksum != _checksum(document):
+        return None
+    if document["key"] != key or document["stamp"] != stamp:
+        return None
+    inputs = document["inputs"]
+    if any(_stamp(path) != recorded for path, recorded in inputs.items()):
+        return None
+    if any(environ.get(name) != value for name, value in document["environ"].items()):
+        return None
+    return Stored(evaluation=document["evaluation"], python_rules=document["python_rules"])
+
+
+def _checksum(payload: Mapping[str, Any]) -> str:
+    return _digest(json.dumps(payload, sort_keys=True))
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
+
+
+def plain(value: Any) -> Any:
+    """A dataclass (with Path and enum fields) as JSON-ready data, for the run key."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [plain(item) for item in value]
+        return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+__all__ = ["EvaluationCache", "Stored", "cache_directory", "environment_stamp", "plain", "run_key"]

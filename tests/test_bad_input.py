@@ -1,0 +1,825 @@
+"""Bad input, as a user meets it: each case exits with status 4 and one exact line.
+
+Every case runs through the plugin (pytester, in-process) and must end with pytest's
+usage-error status, the one ``ERROR: deppolicy: file:line: message`` line on stderr and
+no traceback or INTERNALERROR anywhere.  The requirements-file cases also run through
+``python -m pytest_deppolicy parse``, which must exit 4 with the same message.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Union
+
+import pytest
+from packaging.markers import InvalidMarker, Marker
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import Version
+
+from pytest_deppolicy import reqfile
+from pytest_deppolicy.__main__ import main
+from tests.conftest import Site
+
+pytest_plugins = ["pytester"]
+
+USAGE_ERROR = 4
+ROOT = "{root}"  # replaced by the project folder (its real path) in the expected messages
+DECODE_HINT = "save it as UTF-8, or declare its encoding in a '# -*- coding: ... -*-' line"
+OPTIONS_HINT = (
+    "-r, -c, -e, -i, --extra-index-url, --no-index, -f, --no-binary, --only-binary, "
+    "--prefer-binary, --require-hashes, --no-require-hashes, --pre, --all-releases, "
+    "--only-final, --trusted-host, --use-feature; per requirement --hash and --config-settings"
+)
+SPECIFIER_HINT = "a PEP 440 specifier such as '>=3.10' or '>=3.10,<3.14'"
+# pytest >= 9.1 reports an invalid ini bool as a UsageError, older pytest as a ValueError.
+TRUTH_ERROR = "UsageError" if Version(pytest.__version__) >= Version("9.1") else "ValueError"
+IS_ROOT = getattr(os, "geteuid", lambda: -1)() == 0
+
+Content = Union[str, bytes]
+
+
+def req_error(text: str) -> str:
+    """packaging's own reason for refusing ``text`` (its wording changes between releases)."""
+    try:
+        Requirement(text)
+    except InvalidRequirement as e:
+        return str(e).splitlines()[0]
+    raise AssertionError(f"{text!r} is a valid requirement")
+
+
+def marker_error(text: str) -> str:
+    try:
+        Marker(text)
+    except InvalidMarker as e:
+        return str(e).splitlines()[0]
+    raise AssertionError(f"{text!r} is a valid marker")
+
+
+@pytest.fixture
+def project(
+    pytester: pytest.Pytester, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> pytest.Pytester:
+    """A project with one passing test and one installed distribution."""
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    site.add("alpha", "1.0")
+    pytester.makepyfile(test_one="def test_one():\n    pass\n")
+    return pytester
+
+
+def write_files(root: Path, files: dict[str, Content]) -> None:
+    for name, content in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_bytes(content.encode("utf-8"))
+
+
+def real_root(pytester: pytest.Pytester) -> str:
+    return os.path.realpath(pytester.path)
+
+
+def assert_usage_error(result: pytest.RunResult, line: str) -> None:
+    """Exit status 4, exactly one non-blank line on stderr, and no traceback anywhere."""
+    everything = "\n".join(result.outlines + result.errlines)
+    assert "Traceback" not in everything
+    assert "INTERNALERROR" not in everything
+    assert [text for text in result.errlines if text.strip()] == [line]
+    assert result.ret == USAGE_ERROR
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest_deppolicy", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        errors="backslashreplace",
+        timeout=120,
+        check=False,
+    )
+
+
+# --- the requirements file ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Bad:
+    """A project whose ``requirements.txt`` (and what it includes) pip would refuse."""
+
+    files: dict[str, Content]
+    location: str  # file:line, relative to the project
+    message: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+BAD_MARKER = 'python_version >> "3"'
+CUT_MARKER = 'os_name == "posix" and'
+GARBAGE = "\x00\x01\x02\x03"
+MERGE_HINT = "this is an unresolved merge-conflict marker"
+CONFLICT = "alpha==1.0\n<<<<<<< HEAD\nbeta==2.0\n=======\nbeta==2.1\n>>>>>>> feature/pins\n"
+
+PARSER_CASES = {
+    "=> for >=": Bad(
+        {"requirements.txt": "alpha==1.0\nfoo=>1.0\n"},
+        "requirements.txt:2",
+        f"Invalid requirement 'foo=>1.0': {req_error('foo=>1.0')} "
+        "(=> is not a valid operator; did you mean >=?)",
+    ),
+    "=< for <=": Bad(
+        {"requirements.txt": "foo=<1.0\n"},
+        "requirements.txt:1",
+        f"Invalid requirement 'foo=<1.0': {req_error('foo=<1.0')} "
+        "(=< is not a valid operator; did you mean <=?)",
+    ),
+    "= for ==": Bad(
+        {"requirements.txt": "# pins\n\nnumpy=1.26.4\n"},
+        "requirements.txt:3",
+        f"Invalid requirement 'numpy=1.26.4': {req_error('numpy=1.26.4')} "
+        "(= is not a valid operator; did you mean ==?)",
+    ),
+    "local label with >=": Bad(
+        {"requirements.txt": "torch>=2.1.0+cpu\n"},
+        "requirements.txt:1",
+        f"Invalid requirement 'torch>=2.1.0+cpu': {req_error('torch>=2.1.0+cpu')}",
+    ),
+    "extras after the version": Bad(
+        {"requirements.txt": "foo==1.0[bar]\n"},
+        "requirements.txt:1",
+        f"Invalid requirement 'foo==1.0[bar]': {req_error('foo==1.0[bar]')} "
+        "(extras go right after the name, as in name[extra]==1.0)",
+    ),
+    "invalid marker": Bad(
+        {"requirements.txt": 'alpha==1.0\nfoo==1.0 ; python_version >> "3"\n'},
+        "requirements.txt:2",
+        f"Invalid marker '{BAD_MARKER}': {marker_error(BAD_MARKER)}",
+    ),
+    "marker cut short": Bad(
+        {"requirements.txt": 'foo ; os_name == "posix" and\n'},
+        "requirements.txt:1",
+        f"Invalid marker '{CUT_MARKER}': {marker_error(CUT_MARKER)}",
+    ),
+    "unknown option": Bad(
+        {"requirements.txt": "alpha==1.0\n--frobnicate\n"},
+        "requirements.txt:2",
+        f"Invalid option in '--frobnicate': no such option: --frobnicate ({OPTIONS_HINT})",
+    ),
+    "unknown option after a requirement": Bad(
+        {"requirements.txt": "foo==1.0 --no-deps\n"},
+        "requirements.txt:1",
+        f"Invalid option in 'foo==1.0 --no-deps': no such option: --no-deps ({OPTIONS_HINT})",
+    ),
+    "ambiguous abbreviation": Bad(
+        {"requirements.txt": "--requir other.txt\n"},
+        "requirements.txt:1",
+        "Invalid option in '--requir other.txt': ambiguous option: --requir "
+        "(--require-hashes, --requirement?)",
+    ),
+    "flag given a value": Bad(
+        {"requirements.txt": "--pre=yes\n"},
+        "requirements.txt:1",
+        "Invalid option in '--pre=yes': --pre option does not take a value",
+    ),
+    "weak hash": Bad(
+        {"requirements.txt": "foo==1.0 \\\n    --hash=md5:d41d8cd98f00b204e9800998ecf8427e\n"},
+        "requirements.txt:1",
+        "Invalid option in 'foo==1.0     --hash=md5:d41d8cd98f00b204e9800998ecf8427e': "
+        "Allowed hash algorithms for --hash are sha256, sha384, sha512.",
+    ),
+    "unclosed quote": Bad(
+        {"requirements.txt": "foo==1.0 --hash 'sha256:abc\n"},
+        "requirements.txt:1",
+        "Could not split options \"--hash 'sha256:abc\": No closing quotation",
+    ),
+    "unterminated continuation at the end of the file": Bad(
+        {"requirements.txt": "alpha==1.0\nrequests>= \\\n"},
+        "requirements.txt:2",
+        f"Invalid requirement 'requests>=': {req_error('requests>=')}",
+    ),
+    "continuation at the end of the file after a bad hash": Bad(
+        {"requirements.txt": "foo==1.0 \\\n    --hash=sha256 \\\n"},
+        "requirements.txt:1",
+        "Invalid option in 'foo==1.0     --hash=sha256': Arguments to --hash must be a hash "
+        "name followed by a value, like --hash=sha256:abcde...",
+    ),
+    "empty -r": Bad(
+        {"requirements.txt": "alpha==1.0\n-r\n"},
+        "requirements.txt:2",
+        "Invalid option in '-r': -r option requires 1 argument",
+    ),
+    "empty -r followed by spaces": Bad(
+        {"requirements.txt": "-r    \n"},
+        "requirements.txt:1",
+        "Invalid option in '-r': -r option requires 1 argument",
+    ),
+    "empty -c": Bad(
+        {"requirements.txt": "--constraint\n"},
+        "requirements.txt:1",
+        "Invalid option in '--constraint': --constraint option requires 1 argument",
+    ),
+    "empty -e": Bad(
+        {"requirements.txt": "-e\n"},
+        "requirements.txt:1",
+        "Invalid option in '-e': -e option requires 1 argument",
+    ),
+    "missing include": Bad(
+        {"requirements.txt": "alpha==1.0\n-r requirements/base.txt\n"},
+        "requirements.txt:2",
+        f"Could not open requirements file {ROOT}/requirements/base.txt: "
+        "No such file or directory",
+    ),
+    "missing constraints include": Bad(
+        {"requirements.txt": "-c constraints.txt\n"},
+        "requirements.txt:1",
+        f"Could not open constraints file {ROOT}/constraints.txt: No such file or directory",
+    ),
+    "missing include two levels down": Bad(
+        {
+            "requirements.txt": "-r reqs/base.txt\n",
+            "reqs/base.txt": "alpha==1.0\n-r common/shared.txt\n",
+        },
+        "reqs/base.txt:2",
+        f"Could not open requirements file {ROOT}/reqs/common/shared.txt: "
+        "No such file or directory",
+    ),
+    "a file that includes itself": Bad(
+        {"requirements.txt": "alpha==1.0\n-r ./requirements.txt\n"},
+        "requirements.txt:2",
+        f"Include cycle: {ROOT}/requirements.txt includes {ROOT}/requirements.txt, "
+        "which is already being read",
+    ),
+    "include cycle through two files": Bad(
+        {"requirements.txt": "-r dev.txt\n", "dev.txt": "alpha==1.0\n-c requirements.txt\n"},
+        "dev.txt:2",
+        f"Include cycle: {ROOT}/dev.txt includes {ROOT}/requirements.txt, "
+        "which is already being read",
+    ),
+    "include cycle below the top file": Bad(
+        {
+            "requirements.txt": "-r reqs/a.txt\n",
+            "reqs/a.txt": "-r b.txt\n",
+            "reqs/b.txt": "alpha\n-r ../reqs/a.txt\n",
+        },
+        "reqs/b.txt:2",
+        f"Include cycle: {ROOT}/reqs/b.txt includes {ROOT}/reqs/a.txt, which is already "
+        f"being read (it was included from {ROOT}/requirements.txt)",
+    ),
+    "-r of a directory": Bad(
+        {"requirements.txt": "-r requirements\n", "requirements/base.txt": "alpha\n"},
+        "requirements.txt:1",
+        f"Could not open requirements file {ROOT}/requirements: it is a directory",
+    ),
+    "-c of a directory": Bad(
+        {"requirements.txt": "alpha\n-c .\n"},
+        "requirements.txt:2",
+        f"Could not open constraints file {ROOT}: it is a directory",
+    ),
+    "-r of a name with a NUL byte": Bad(
+        {"requirements.txt": "-r base\x00.txt\n"},
+        "requirements.txt:1",
+        "Could not open requirements file: its name contains a NUL byte",
+    ),
+    "remote include": Bad(
+        {"requirements.txt": "-r https://example.com/requirements.txt\n"},
+        "requirements.txt:1",
+        "Remote requirements file https://example.com/requirements.txt is not fetched "
+        "(pytest-deppolicy never goes online: include a local copy instead)",
+    ),
+    "binary garbage": Bad(
+        {"requirements.txt": b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00"},
+        "requirements.txt:1",
+        f"Cannot decode the file as utf-8: invalid start byte (byte 0x89) ({DECODE_HINT})",
+    ),
+    "binary garbage that happens to be UTF-8": Bad(
+        {"requirements.txt": b"alpha==1.0\n\x00\x01\x02\x03\n"},
+        "requirements.txt:2",
+        f"Invalid requirement {GARBAGE!r}: {req_error(GARBAGE)}",
+    ),
+    "invalid UTF-8": Bad(
+        {"requirements.txt": b"alpha==1.0\n# owner: Jos\xe9\nbeta==2.0\n"},
+        "requirements.txt:2",
+        f"Cannot decode the file as utf-8: invalid continuation byte (byte 0xe9) ({DECODE_HINT})",
+    ),
+    "invalid UTF-8 in an included file": Bad(
+        {"requirements.txt": "-r base.txt\n", "base.txt": b"alpha\nbeta\n\xff\n"},
+        "base.txt:3",
+        f"Cannot decode the file as utf-8: invalid start byte (byte 0xff) ({DECODE_HINT})",
+    ),
+    "truncated UTF-16": Bad(
+        {"requirements.txt": b"\xff\xfea\x00l\x00p\x00h\x00a\x00\n"},
+        "requirements.txt:1",
+        f"Cannot decode the file as utf-16: truncated data (byte 0x0a) ({DECODE_HINT})",
+    ),
+    "unknown coding declaration": Bad(
+        {"requirements.txt": "#!/usr/bin/env pip\n# -*- coding: klingon -*-\nalpha\n"},
+        "requirements.txt:2",
+        "Unknown encoding 'klingon' in the coding declaration",
+    ),
+    "merge-conflict marker: ours": Bad(
+        {"requirements.txt": CONFLICT},
+        "requirements.txt:2",
+        f"Invalid requirement '<<<<<<< HEAD': {req_error('<<<<<<< HEAD')} ({MERGE_HINT})",
+    ),
+    "merge-conflict marker: separator": Bad(
+        {"requirements.txt": "alpha==1.0\n=======\n"},
+        "requirements.txt:2",
+        f"Invalid requirement '=======': {req_error('=======')} ({MERGE_HINT})",
+    ),
+    "merge-conflict marker: theirs": Bad(
+        {"requirements.txt": "beta==2.1\n>>>>>>> feature/pins\n"},
+        "requirements.txt:2",
+        f"Invalid requirement '>>>>>>> feature/pins': {req_error('>>>>>>> feature/pins')} "
+        f"({MERGE_HINT})",
+    ),
+    "invalid #egg fragment": Bad(
+        {"requirements.txt": "git+https://example.com/foo.git#egg=foo>=1.0\n"},
+        "requirements.txt:1",
+        "Invalid egg fragment 'foo>=1.0' in 'git+https://example.com/foo.git#egg=foo>=1.0' "
+        "(version specifiers are ignored in a URL's #egg=; remove them)",
+    ),
+    "editable of an archive URL": Bad(
+        {"requirements.txt": "-e https://example.com/foo-1.0.tar.gz#egg=foo\n"},
+        "requirements.txt:1",
+        "'https://example.com/foo-1.0.tar.gz#egg=foo' is not a valid editable requirement "
+        "(-e takes a path to a local project or a VCS URL such as git+https://...)",
+    ),
+    "invalid IPv6 URL": Bad(
+        {"requirements.txt": "http://[::1/foo-1.0.tar.gz\n"},
+        "requirements.txt:1",
+        "Invalid URL 'http://[::1/foo-1.0.tar.gz': Invalid IPv6 URL",
+    ),
+    "path that does not exist": Bad(
+        {"requirements.txt": "./libs/missing\n"},
+        "requirements.txt:1",
+        f"Invalid requirement './libs/missing': {req_error('./libs/missing')} "
+        "(it looks like a path, but './libs/missing' does not exist)",
+    ),
+    "constraint with extras": Bad(
+        {"requirements.txt": "-c constraints.txt\n", "constraints.txt": "requests[socks]==2.31\n"},
+        "constraints.txt:1",
+        "Constraints cannot have extras (a constraint is a project name with a version specifier)",
+    ),
+    "editable constraint": Bad(
+        {"requirements.txt": "-c pins.txt\n", "pins.txt": "-e ./pkg\n", "pkg/setup.py": ""},
+        "pins.txt:1",
+        "Editable requirements are not allowed as constraints "
+        "(move the -e line into a requirements file)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", PARSER_CASES.values(), ids=PARSER_CASES.keys())
+def test_bad_requirements_file_through_the_plugin(project: pytest.Pytester, case: Bad) -> None:
+    write_files(project.path, case.files)
+    result = project.runpytest("--deppolicy")
+    message = case.message.replace(ROOT, real_root(project))
+    assert_usage_error(result, f"ERROR: deppolicy: {case.location}: {message}")
+
+
+@pytest.mark.parametrize("case", PARSER_CASES.values(), ids=PARSER_CASES.keys())
+def test_bad_requirements_file_through_the_parse_command(tmp_path: Path, case: Bad) -> None:
+    write_files(tmp_path, case.files)
+    result = run_cli("parse", "requirements.txt", cwd=tmp_path)
+    root = os.path.realpath(tmp_path)
+    message = case.message.replace(ROOT, root)
+    assert (result.returncode, result.stdout) == (USAGE_ERROR, "")
+    assert result.stderr.splitlines() == [f"{root}/{case.location}: {message}"]
+
+
+# Special files: a FIFO nobody writes to would block the run forever, /dev/zero never ends,
+# a symlink loop cannot be opened.  pip reads the first two; the plugin refuses them.
+SPECIAL_INCLUDES = {
+    "-r of a FIFO": ("fifo", "it is not a regular file"),
+    "-r of a symlink loop": ("loop", "Too many levels of symbolic links"),
+}
+
+
+def make_special(root: Path, kind: str) -> None:
+    if kind == "fifo":
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs on this platform")
+        os.mkfifo(root / "reqs.txt")
+    else:
+        try:
+            (root / "reqs.txt").symlink_to("reqs.txt")
+        except OSError as e:  # pragma: no cover - Windows without the privilege
+            pytest.skip(f"cannot create a symlink: {e}")
+
+
+@pytest.mark.parametrize(("kind", "reason"), SPECIAL_INCLUDES.values(), ids=SPECIAL_INCLUDES)
+def test_include_of_a_special_file(project: pytest.Pytester, kind: str, reason: str) -> None:
+    make_special(project.path, kind)
+    write_files(project.path, {"requirements.txt": "alpha==1.0\n-r reqs.txt\n"})
+    root = real_root(project)
+    expected = f"requirements.txt:2: Could not open requirements file {root}/reqs.txt: {reason}"
+    assert_usage_error(project.runpytest("--deppolicy"), f"ERROR: deppolicy: {expected}")
+    result = run_cli("parse", "requirements.txt", cwd=project.path)
+    assert (result.returncode, result.stderr) == (USAGE_ERROR, f"{root}/{expected}\n")
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
+def test_include_of_a_device_that_never_ends(project: pytest.Pytester) -> None:
+    write_files(project.path, {"requirements.txt": "-r /dev/zero\n"})
+    assert_usage_error(
+        project.runpytest("--deppolicy"),
+        "ERROR: deppolicy: requirements.txt:1: Could not open requirements file /dev/zero: "
+        "it is not a regular file",
+    )
+
+
+# --- files that cannot be read --------------------------------------------------------
+
+
+def deny_open(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Make the parser's ``open`` of ``name`` fail as chmod 000 would (root ignores chmod)."""
+
+    def fake_open(file: Any, *args: Any, **kwargs: Any) -> Any:
+        if os.path.basename(os.fspath(file)) == name:
+            raise PermissionError(13, "Permission denied", os.fspath(file))
+        return open(file, *args, **kwargs)
+
+    monkeypatch.setattr(reqfile, "open", fake_open, raising=False)
+
+
+def test_unreadable_requirements_file(
+    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_files(project.path, {"requirements.txt": "alpha==1.0\n"})
+    deny_open(monkeypatch, "requirements.txt")
+    assert_usage_error(
+        project.runpytest("--deppolicy"),
+        "ERROR: deppolicy: requirements.txt: Could not open requirements file: Permission denied",
+    )
+    capsys.readouterr()
+    assert main(["parse", str(project.path / "requirements.txt")]) == USAGE_ERROR
+    assert capsys.readouterr().err == (
+        f"{project.path}/requirements.txt: Could not open requirements file: Permission denied\n"
+    )
+
+
+def test_unreadable_included_file(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_files(project.path, {"requirements.txt": "-r base.txt\n", "base.txt": "alpha\n"})
+    deny_open(monkeypatch, "base.txt")
+    assert_usage_error(
+        project.runpytest("--deppolicy"),
+        f"ERROR: deppolicy: requirements.txt:1: Could not open requirements file "
+        f"{real_root(project)}/base.txt: Permission denied",
+    )
+
+
+@pytest.mark.skipif(IS_ROOT or sys.platform == "win32", reason="root reads a chmod 000 file")
+def test_chmod_000_requirements_file(project: pytest.Pytester) -> None:
+    write_files(project.path, {"requirements.txt": "alpha==1.0\n"})
+    (project.path / "requirements.txt").chmod(0)
+    try:
+        result = project.runpytest("--deppolicy")
+    finally:
+        (project.path / "requirements.txt").chmod(0o644)
+    assert_usage_error(
+        result,
+        "ERROR: deppolicy: requirements.txt: Could not open requirements file: Permission denied",
+    )
+
+
+# --- size ---------------------------------------------------------------------------------
+
+HUGE_LINES = 200_000
+PACKAGES = HUGE_LINES // 50
+
+
+def huge_compiled_file() -> str:
+    """pip-compile --generate-hashes output of 200,000 lines whose very last line is wrong."""
+    lines = []
+    for index in range(PACKAGES):
+        lines.append(f"package-{index}==1.{index} \\")
+        lines += [f"    --hash=sha256:{index * 64 + n:064x} \\" for n in range(46)]
+        lines.append(f"    --hash=sha256:{index:064x}")
+        lines += ["    # via", f"    #   package-{index + 1}"]
+    lines[-1] = "last=1.0"
+    assert len(lines) == HUGE_LINES
+    return "\n".join(lines) + "\n"
+
+
+def test_huge_file_fails_cleanly_in_reasonable_time(project: pytest.Pytester) -> None:
+    write_files(project.path, {"requirements.txt": huge_compiled_file()})
+    started = time.perf_counter()
+    result = project.runpytest("--deppolicy")
+    elapsed = time.perf_counter() - started
+    assert_usage_error(
+        result,
+        f"ERROR: deppolicy: requirements.txt:{HUGE_LINES}: Invalid requirement 'last=1.0': "
+        f"{req_error('last=1.0')} (= is not a valid operator; did you mean ==?)",
+    )
+    assert elapsed < 60, f"{elapsed:.1f}s to read {HUGE_LINES} lines"
+
+
+def test_long_run_of_whitespace_is_read_in_linear_time(tmp_path: Path) -> None:
+    """pip's comment regex takes quadratic time on a long run of spaces; ours must not."""
+    spaces = " " * 200_000
+    path = tmp_path / "requirements.txt"
+    path.write_text(f'alpha==1.0{spaces}; python_version >= "3"\nbeta{spaces}\n', "utf-8")
+    started = time.perf_counter()
+    entries = reqfile.parse_requirements_file(path, environ={}, cwd=tmp_path)
+    elapsed = time.perf_counter() - started
+    assert [(entry.name, str(entry.specifier)) for entry in entries] == [
+        ("alpha", "==1.0"),
+        ("beta", ""),
+    ]
+    assert elapsed < 5, f"{elapsed:.1f}s for two long lines"
+
+
+# --- settings, ini values and the project's own files --------------------------------
+
+
+@dataclass(frozen=True)
+class BadSetting:
+    args: tuple[str, ...]
+    files: dict[str, Content]
+    message: str  # the whole line after "ERROR: "
+
+
+NOT_A_FILE = "policy source is not a file"
+SETTING_CASES = {
+    "requirements: a directory on the command line": BadSetting(
+        ("--deppolicy", "--deppolicy-requirements", "requirements"),
+        {"requirements/base.txt": "alpha\n"},
+        f"deppolicy: {NOT_A_FILE}: requirements (from --deppolicy-requirements)",
+    ),
+    "requirements: a directory in the ini file": BadSetting(
+        ("--deppolicy",),
+        {"tox.ini": "[pytest]\ndeppolicy_requirements =\n    reqs\n", "reqs/base.txt": "alpha\n"},
+        f"deppolicy: tox.ini:2: {NOT_A_FILE}: reqs (from deppolicy_requirements in the ini file)",
+    ),
+    "requirements: a missing file on the command line": BadSetting(
+        ("--deppolicy-requirements", "requirements-dev.txt"),
+        {},
+        "deppolicy: policy source not found: requirements-dev.txt "
+        "(from --deppolicy-requirements)",
+    ),
+    "requirements: a missing file in pyproject.toml": BadSetting(
+        ("--deppolicy",),
+        {
+            "pyproject.toml": "[tool.pytest.ini_options]\n"
+            'deppolicy_requirements = ["requirements.txt", "missing.txt"]\n',
+            "requirements.txt": "alpha\n",
+        },
+        "deppolicy: pyproject.toml:2: policy source not found: missing.txt "
+        "(from deppolicy_requirements in the ini file)",
+    ),
+    "requirements: a FIFO": BadSetting(
+        ("--deppolicy", "--deppolicy-requirements", "fifo"),
+        {},
+        f"deppolicy: {NOT_A_FILE}: fifo (from --deppolicy-requirements)",
+    ),
+    "python: no operator": BadSetting(
+        ("--deppolicy-python", "3.11"),
+        {},
+        f"deppolicy: invalid Python specifier '3.11' ({SPECIFIER_HINT}; from --deppolicy-python)",
+    ),
+    "python: not a version": BadSetting(
+        ("--deppolicy-python=>=three",),
+        {},
+        f"deppolicy: invalid Python specifier '>=three' ({SPECIFIER_HINT}; "
+        "from --deppolicy-python)",
+    ),
+    "python: in the ini file": BadSetting(
+        (),
+        {"tox.ini": "[pytest]\ndeppolicy_mode = fail\ndeppolicy_python = >= 3.10, < 3.x\n"},
+        f"deppolicy: tox.ini:3: invalid Python specifier '>= 3.10, < 3.x' ({SPECIFIER_HINT}; "
+        "from deppolicy_python in the ini file)",
+    ),
+    "python: a TOML float in pyproject.toml": BadSetting(
+        (),
+        {"pyproject.toml": "[tool.pytest.ini_options]\ndeppolicy_python = 3.10\n"},
+        f"deppolicy: pyproject.toml:2: invalid Python specifier '3.1' ({SPECIFIER_HINT}; "
+        "from deppolicy_python in the ini file)",
+    ),
+    "python: with -o": BadSetting(
+        ("-o", "deppolicy_python=~=3"),
+        {},
+        f"deppolicy: invalid Python specifier '~=3' ({SPECIFIER_HINT}; from -o deppolicy_python)",
+    ),
+    "mode: unknown on the command line": BadSetting(
+        ("--deppolicy=strict",),
+        {},
+        "deppolicy: unknown deppolicy mode 'strict' (use fail, warn or off; from --deppolicy)",
+    ),
+    "mode: unknown in setup.cfg": BadSetting(
+        (),
+        {"setup.cfg": "[metadata]\nname = demo\n\n[tool:pytest]\ndeppolicy_mode = error\n"},
+        "deppolicy: setup.cfg:5: unknown deppolicy mode 'error' "
+        "(use fail, warn or off; from deppolicy_mode in the ini file)",
+    ),
+    "mode: a TOML integer": BadSetting(
+        (),
+        {"pyproject.toml": "[tool.pytest.ini_options]\ndeppolicy_mode = 1\n"},
+        "deppolicy: pyproject.toml:2: unknown deppolicy mode '1' "
+        "(use fail, warn or off; from deppolicy_mode in the ini file)",
+    ),
+    "bool: strict = maybe": BadSetting(
+        (),
+        {"pytest.ini": "[pytest]\ndeppolicy_strict = maybe\n"},
+        f"deppolicy: pytest.ini:2: invalid value for deppolicy_strict: "
+        f"{TRUTH_ERROR}: invalid truth value 'maybe'",
+    ),
+    "bool: require_pins = yes please": BadSetting(
+        (),
+        {"tox.ini": "[pytest]\n\ndeppolicy_require_pins = yes please\n"},
+        f"deppolicy: tox.ini:3: invalid value for deppolicy_require_pins: "
+        f"{TRUTH_ERROR}: invalid truth value 'yes please'",
+    ),
+    "bool: check_dependencies = 2 with -o": BadSetting(
+        ("-o", "deppolicy_check_dependencies=2"),
+        {},
+        f"deppolicy: invalid value for deppolicy_check_dependencies: "
+        f"{TRUTH_ERROR}: invalid truth value '2'",
+    ),
+    "bool: python_version_file = enabled": BadSetting(
+        (),
+        {"pytest.ini": "[pytest]\ndeppolicy_python_version_file = enabled\n"},
+        f"deppolicy: pytest.ini:2: invalid value for deppolicy_python_version_file: "
+        f"{TRUTH_ERROR}: invalid truth value 'enabled'",
+    ),
+    "annotations: unknown on the command line": BadSetting(
+        ("--deppolicy-annotations", "gitlab"),
+        {},
+        "deppolicy: unknown annotations kind 'gitlab' (use github or none; "
+        "from --deppolicy-annotations)",
+    ),
+    "annotations: unknown in the ini file": BadSetting(
+        (),
+        {"pytest.ini": "[pytest]\ndeppolicy_annotations = azure\n"},
+        "deppolicy: pytest.ini:2: unknown annotations kind 'azure' (use github or none; "
+        "from deppolicy_annotations in the ini file)",
+    ),
+    "report: a directory": BadSetting(
+        ("--deppolicy", "--deppolicy-report", "out"),
+        {"out/keep": ""},
+        "deppolicy: out: cannot write the JSON report: Is a directory",
+    ),
+    "report: a directory named in the ini file": BadSetting(
+        (),
+        {"pytest.ini": "[pytest]\ndeppolicy_report = .\n"},
+        "deppolicy: .: cannot write the JSON report: Is a directory",
+    ),
+    "python-version file: not a version": BadSetting(
+        (),
+        {
+            "pytest.ini": "[pytest]\ndeppolicy_python_version_file = true\n",
+            ".python-version": "# pyenv\n\nsystem\n",
+        },
+        "deppolicy: .python-version:3: cannot read a Python version from 'system' "
+        "(write a version such as 3.11 or 3.11.7)",
+    ),
+    "python-version file: binary garbage": BadSetting(
+        ("-o", "deppolicy_python_version_file=true"),
+        {".python-version": b"\xff\xfe\x00garbage"},
+        "deppolicy: .python-version: cannot read file: UnicodeDecodeError",
+    ),
+    "python-version file: a directory": BadSetting(
+        ("-o", "deppolicy_python_version_file=1"),
+        {".python-version/3.11": ""},
+        "deppolicy: .python-version: cannot read file: IsADirectoryError",
+    ),
+    "pyproject: invalid requires-python": BadSetting(
+        ("--deppolicy",),
+        {"pyproject.toml": '[project]\nname = "demo"\nrequires-python = ">=3.8.*"\n'},
+        "deppolicy: pyproject.toml:3: invalid requires-python '>=3.8.*' "
+        "(a PEP 440 specifier such as '>=3.10')",
+    ),
+    "pyproject: requires-python is not a string": BadSetting(
+        ("--deppolicy",),
+        {"pyproject.toml": '[project]\nname = "demo"\nrequires-python = 3.10\n'},
+        "deppolicy: pyproject.toml:3: [project] requires-python is not a string",
+    ),
+    "pyproject: [project] is not a table": BadSetting(
+        ("--deppolicy",),
+        {"pyproject.toml": 'project = "demo"\n'},
+        "deppolicy: pyproject.toml: [project] is not a table",
+    ),
+    # pytest >= 9 reads pyproject.toml even beside a pytest.ini, unless -c names the ini file.
+    "pyproject: not UTF-8": BadSetting(
+        ("--deppolicy", "-c", "pytest.ini"),
+        {"pytest.ini": "[pytest]\n", "pyproject.toml": b'[project]\nname = "caf\xe9"\n'},
+        "deppolicy: pyproject.toml: cannot read file: 'utf-8' codec can't decode byte 0xe9 "
+        "in position 21: invalid continuation byte",
+    ),
+    "pylock: invalid TOML": BadSetting(
+        ("--deppolicy", "--deppolicy-requirements", "pylock.toml"),
+        {"pylock.toml": 'lock-version = "1.0"\ncreated-by = "hand"\npackages = [\n'},
+        "deppolicy: pylock.toml:3: invalid TOML: Invalid value",
+    ),
+    "pylock: unknown lock-version": BadSetting(
+        ("--deppolicy",),
+        {"pylock.toml": 'lock-version = "2.0"\ncreated-by = "hand"\npackages = []\n'},
+        "deppolicy: pylock.toml:1: unsupported lock-version '2.0' "
+        f"(packaging {Version(__import__('packaging').__version__)} reads lock-version 1.x)",
+    ),
+    "pylock: not UTF-8": BadSetting(
+        ("--deppolicy",),
+        {"pylock.toml": b'lock-version = "1.0"\ncreated-by = "caf\xe9"\npackages = []\n'},
+        "deppolicy: pylock.toml:2: lock file is not UTF-8: invalid continuation byte (byte 0xe9)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", SETTING_CASES.values(), ids=SETTING_CASES.keys())
+def test_bad_setting(project: pytest.Pytester, case: BadSetting) -> None:
+    if "fifo" in case.args:
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs on this platform")
+        os.mkfifo(project.path / "fifo")
+    write_files(project.path, case.files)
+    assert_usage_error(project.runpytest(*case.args), f"ERROR: {case.message}")
+
+
+def test_pyproject_that_is_not_toml_is_pytests_own_usage_error(project: pytest.Pytester) -> None:
+    """Without another ini file pytest reads pyproject.toml first, and refuses it itself."""
+    write_files(project.path, {"pyproject.toml": '[project\nname = "demo"\n'})
+    result = project.runpytest("--deppolicy")
+    assert result.ret == USAGE_ERROR
+    assert "Traceback" not in "\n".join(result.outlines + result.errlines)
+    result.stderr.fnmatch_lines([f"ERROR: {project.path}/pyproject.toml: *"])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pyproject.py puts the TOML error's line in the message, not in file:line "
+    "(pylock.py does it right)",
+)
+def test_pyproject_that_is_not_toml_names_the_line(project: pytest.Pytester) -> None:
+    write_files(
+        project.path, {"pytest.ini": "[pytest]\n", "pyproject.toml": '\n[project\nname = "x"\n'}
+    )
+    assert_usage_error(
+        project.runpytest("--deppolicy", "-c", "pytest.ini"),
+        "ERROR: deppolicy: pyproject.toml:2: invalid TOML: "
+        "Expected ']' at the end of a table declaration",
+    )
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="report.write_json's mkdir raises FileExistsError under a file: 'File exists' "
+    "for a file that does not exist",
+)
+def test_report_under_a_file(project: pytest.Pytester) -> None:
+    write_files(project.path, {"build": "not a folder\n"})
+    assert_usage_error(
+        project.runpytest("--deppolicy", "--deppolicy-report", "build/report.json"),
+        "ERROR: deppolicy: build/report.json: cannot write the JSON report: Not a directory",
+    )
+
+
+@pytest.mark.xfail(
+    sys.version_info < (3, 13),
+    strict=True,
+    reason="settings._sources calls Path.resolve(), which raises RuntimeError on a symlink "
+    "loop before Python 3.13: a traceback, exit status 1",
+)
+def test_requirements_that_are_a_symlink_loop(project: pytest.Pytester) -> None:
+    try:
+        (project.path / "requirements.txt").symlink_to("requirements.txt")
+    except OSError as e:  # pragma: no cover - Windows without the privilege
+        pytest.skip(f"cannot create a symlink: {e}")
+    assert_usage_error(
+        project.runpytest("--deppolicy", "--deppolicy-requirements", "requirements.txt"),
+        "ERROR: deppolicy: policy source not found: requirements.txt "
+        "(from --deppolicy-requirements)",
+    )
+
+
+def test_report_into_a_symlink_loop(project: pytest.Pytester) -> None:
+    try:
+        (project.path / "report.json").symlink_to("report.json")
+    except OSError as e:  # pragma: no cover - Windows without the privilege
+        pytest.skip(f"cannot create a symlink: {e}")
+    assert_usage_error(
+        project.runpytest("--deppolicy", "--deppolicy-report", "report.json"),
+        "ERROR: deppolicy: report.json: cannot write the JSON report: "
+        "Too many levels of symbolic links",
+    )
+
+
+def test_unreadable_lock_file(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_files(project.path, {"pylock.toml": 'lock-version = "1.0"\n'})
+    read_bytes = Path.read_bytes
+
+    def fake_read_bytes(self: Path) -> bytes:
+        if self.name == "pylock.toml":
+            raise PermissionError(13, "Permission denied", str(self))
+        return read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", fake_read_bytes)
+    assert_usage_error(
+        project.runpytest("--deppolicy"),
+        "ERROR: deppolicy: pylock.toml: cannot open lock file: Permission denied",
+    )

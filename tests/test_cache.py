@@ -1,0 +1,259 @@
+"""The warm start: what invalidates the stored evaluation, and that a bad cache never lies."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from pytest_deppolicy.cache import (
+    EvaluationCache,
+    Stored,
+    cache_directory,
+    environment_stamp,
+)
+from tests.conftest import Site
+from tests.fakes import write_dist
+
+KEY = "k" * 32
+STORED = Stored(evaluation={"findings": []}, python_rules=[])
+
+
+def bump(path: Path) -> None:
+    """Change a file's mtime for sure, even on coarse-grained file systems."""
+    status = path.stat()
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns + 1_000_000_000))
+
+
+class TestEnvironmentStamp:
+    @pytest.fixture
+    def site(self, tmp_path: Path) -> Path:
+        path = tmp_path / "site"
+        write_dist(path, "alpha", "1.0")
+        write_dist(path, "beta", "2.0")
+        return path
+
+    def test_stable_while_nothing_changes(self, site: Path) -> None:
+        assert environment_stamp([str(site)]) == environment_stamp([str(site)])
+
+    def test_install(self, site: Path) -> None:
+        before = environment_stamp([str(site)])
+        write_dist(site, "gamma", "1.0")
+        assert environment_stamp([str(site)]) != before
+
+    def test_upgrade(self, site: Path) -> None:
+        before = environment_stamp([str(site)])
+        (site / "alpha-1.0.dist-info").rename(site / "alpha-2.0.dist-info")
+        assert environment_stamp([str(site)]) != before
+
+    def test_removal(self, site: Path) -> None:
+        before = environment_stamp([str(site)])
+        for file in (site / "beta-2.0.dist-info").iterdir():
+            file.unlink()
+        (site / "beta-2.0.dist-info").rmdir()
+        assert environment_stamp([str(site)]) != before
+
+    def test_in_place_metadata_edit(self, site: Path) -> None:
+        before = environment_stamp([str(site)])
+        metadata = site / "alpha-1.0.dist-info" / "METADATA"
+        metadata.write_text(metadata.read_text() + "Requires-Dist: beta\n")
+        bump(metadata)
+        assert environment_stamp([str(site)]) != before
+
+    def test_egg_info_requires_edit(self, site: Path) -> None:
+        egg = site / "old.egg-info"
+        egg.mkdir()
+        (egg / "PKG-INFO").write_text("Metadata-Version: 1.0\nName: old\nVersion: 1\n")
+        (egg / "requires.txt").write_text("alpha\n")
+        before = environment_stamp([str(site)])
+        (egg / "requires.txt").write_text("alpha>=2\n")
+        bump(egg / "requires.txt")
+        assert environment_stamp([str(site)]) != before
+
+    def test_sys_path_change(self, site: Path, tmp_path: Path) -> None:
+        other = tmp_path / "other"
+        other.mkdir()
+        assert environment_stamp([str(site)]) != environment_stamp([str(site), str(other)])
+        assert environment_stamp([str(site), str(other)]) != environment_stamp(
+            [str(other), str(site)]
+        )
+
+
+class TestEvaluationCache:
+    def test_round_trip(self, tmp_path: Path) -> None:
+        cache = EvaluationCache(tmp_path / "c")
+        assert cache.save(KEY, "s", [], {}, STORED)
+        assert cache.load(KEY, "s", {}) == STORED
+
+    def test_missing_file_is_a_miss(self, tmp_path: Path) -> None:
+        assert EvaluationCache(tmp_path / "nowhere").load(KEY, "s", {}) is None
+
+    @pytest.mark.parametrize("content", ["", "{", "[]", "null", '{"format": 1}', "\x00\xff"])
+    def test_corrupt_file_is_a_miss(self, tmp_path: Path, content: str) -> None:
+        cache = EvaluationCache(tmp_path)
+        (tmp_path / "last-evaluation.json").write_text(content, encoding="utf-8")
+        assert cache.load(KEY, "s", {}) is None
+
+    def test_tampered_content_is_a_miss(self, tmp_path: Path) -> None:
+        cache = EvaluationCache(tmp_path)
+        cache.save(KEY, "s", [], {}, STORED)
+        file = tmp_path / "last-evaluation.json"
+        document = json.loads(file.read_text())
+        document["evaluation"]["findings"] = [{"kind": "missing"}]
+        file.write_text(json.dumps(document))
+        assert cache.load(KEY, "s", {}) is None
+
+    def test_other_key_or_stamp_is_a_miss(self, tmp_path: Path) -> None:
+        cache = EvaluationCache(tmp_path)
+        cache.save(KEY, "s", [], {}, STORED)
+        assert cache.load("other", "s", {}) is None
+        assert cache.load(KEY, "other", {}) is None
+
+    def test_changed_input_file_is_a_miss(self, tmp_path: Path) -> None:
+        requirements = tmp_path / "requirements.txt"
+        requirements.write_text("alpha\n")
+        created_later = tmp_path / "setup.cfg"
+        cache = EvaluationCache(tmp_path / "c")
+        cache.save(KEY, "s", [requirements, created_later], {}, STORED)
+        assert cache.load(KEY, "s", {}) == STORED
+        created_later.write_text("[metadata]\n")
+        assert cache.load(KEY, "s", {}) is None
+        created_later.unlink()
+        requirements.write_text("alpha==2\n")
+        bump(requirements)
+        assert cache.load(KEY, "s", {}) is None
+
+    def test_changed_environment_variable_is_a_miss(self, tmp_path: Path) -> None:
+        cache = EvaluationCache(tmp_path)
+        cache.save(KEY, "s", [], {"TORCH_VERSION": "2.1.0", "UNSET": None}, STORED)
+        assert cache.load(KEY, "s", {"TORCH_VERSION": "2.1.0"}) == STORED
+        assert cache.load(KEY, "s", {"TORCH_VERSION": "2.2.0"}) is None
+        assert cache.load(KEY, "s", {"TORCH_VERSION": "2.1.0", "UNSET": "x"}) is None
+
+    def test_unwritable_folder_is_not_an_error(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(os, "replace", refuse)
+        cache = EvaluationCache(tmp_path)
+        assert not cache.save(KEY, "s", [], {}, STORED)
+        assert list(tmp_path.iterdir()) == []
+
+    def test_folder_that_is_a_file_is_not_an_error(self, tmp_path: Path) -> None:
+        (tmp_path / "file").write_text("")
+        assert not EvaluationCache(tmp_path / "file" / "c").save(KEY, "s", [], {}, STORED)
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ("", "root/.pytest_cache/d/deppolicy"),
+        (".pytest_cache", "root/.pytest_cache/d/deppolicy"),
+        ("build/cache", "root/build/cache/d/deppolicy"),
+        ("$CACHE_HOME/x", "elsewhere/x/d/deppolicy"),
+    ],
+)
+def test_cache_directory_resolves_like_pytest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, setting: str, expected: str
+) -> None:
+    monkeypatch.setenv("CACHE_HOME", str(tmp_path / "elsewhere"))
+    assert cache_directory(tmp_path / "root", setting) == tmp_path / expected
+
+
+class TestPlugin:
+    """Through pytest: the second run reuses the first one's evaluation."""
+
+    @pytest.fixture
+    def project(
+        self, pytester: pytest.Pytester, site: Site, monkeypatch: pytest.MonkeyPatch
+    ) -> pytest.Pytester:
+        monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+        site.add("alpha", "1.0")
+        pytester.makepyfile(test_one="def test_one():\n    pass\n")
+        (pytester.path / "requirements.txt").write_text("alpha==1.0\nbeta>=1\n")
+        return pytester
+
+    @staticmethod
+    def forbid_evaluation(monkeypatch: pytest.MonkeyPatch) -> None:
+        import pytest_deppolicy.checks
+
+        def fail(*args: object) -> None:
+            raise AssertionError("evaluated again instead of using the cache")
+
+        monkeypatch.setattr(pytest_deppolicy.checks, "evaluate", fail)
+
+    def test_warm_run_reuses_the_evaluation(
+        self, project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        assert project.runpytest("--deppolicy").ret == 6  # creates pytest's cache folder
+        first = project.runpytest("--deppolicy-only")
+        assert first.ret == 6
+        assert list((project.path / ".pytest_cache" / "d" / "deppolicy").iterdir())
+        with monkeypatch.context() as patch:
+            self.forbid_evaluation(patch)
+            second = project.runpytest("--deppolicy-only")
+        assert second.ret == 6
+        assert second.stdout.lines == first.stdout.lines
+
+    def test_first_run_in_a_fresh_checkout_creates_pytest_s_cache_folder(
+        self, project: pytest.Pytester
+    ) -> None:
+        assert project.runpytest("--deppolicy-only").ret == 6
+        assert not (project.path / ".pytest_cache").exists()  # only pytest creates it
+        assert project.runpytest().ret == 0
+        cache = project.path / ".pytest_cache"
+        assert (cache / ".gitignore").is_file()
+        assert (cache / "d" / "deppolicy" / "last-evaluation.json").is_file()
+
+    def test_an_edited_requirements_file_is_read_again(
+        self, project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        assert project.runpytest("--deppolicy").ret == 6
+        (project.path / "requirements.txt").write_text("alpha==1.0\n")
+        bump(project.path / "requirements.txt")
+        assert project.runpytest("--deppolicy").ret == 0
+
+    def test_an_install_is_seen(self, project: pytest.Pytester, site: Site) -> None:
+        assert project.runpytest("--deppolicy").ret == 6
+        site.add("beta", "1.5")
+        assert project.runpytest("--deppolicy").ret == 0
+
+    def test_a_corrupt_cache_never_changes_the_verdict(self, project: pytest.Pytester) -> None:
+        project.runpytest("--deppolicy")
+        first = project.runpytest("--deppolicy-only")
+        file = project.path / ".pytest_cache" / "d" / "deppolicy" / "last-evaluation.json"
+        for garbage in ("", "{not json", json.dumps({"format": 1, "checksum": "x"})):
+            file.write_text(garbage)
+            again = project.runpytest("--deppolicy-only")
+            assert (again.ret, again.stdout.lines) == (first.ret, first.stdout.lines)
+
+    def test_an_unwritable_cache_never_changes_the_verdict(
+        self, project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise PermissionError(13, "Permission denied")
+
+        monkeypatch.setattr(os, "replace", refuse)
+        result = project.runpytest("--deppolicy", "-W", "error")
+        assert result.ret == 6
+        assert "Traceback" not in result.stdout.str() + result.stderr.str()
+
+    def test_no_cacheprovider_means_no_cache(self, project: pytest.Pytester) -> None:
+        result = project.runpytest("--deppolicy", "-p", "no:cacheprovider")
+        assert result.ret == 6
+        assert not (project.path / ".pytest_cache").exists()
+
+    def test_stale_entry_from_a_changed_environment_variable(
+        self, project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        (project.path / "requirements.txt").write_text("alpha==${ALPHA_VERSION}\n")
+        monkeypatch.setenv("ALPHA_VERSION", "1.0")
+        assert project.runpytest("--deppolicy").ret == 0
+        monkeypatch.setenv("ALPHA_VERSION", "2.0")
+        time.sleep(0)  # nothing on disk changes: only the variable
+        assert project.runpytest("--deppolicy").ret == 6

@@ -852,7 +852,7 @@ def commands(setup: Setup) -> list[Command]:
             (*pytest, "--deppolicy-only"),
             frozenset({0, 6}),
         ),
-        Command("pip", "`pip check`", (python, "-m", "pip", "check"), frozenset({0, 1})),
+        Command("pip", "`python -m pip check`", (python, "-m", "pip", "check"), frozenset({0, 1})),
         Command(
             "uv",
             "`uv pip check --python VENV`",
@@ -1063,11 +1063,18 @@ def _checkout() -> str:
     return f"{commit} + uncommitted changes" if dirty else commit
 
 
+def load_average() -> str:
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
 def render(
-    options: Options, all_figures: list[Figures], header: list[str], labels: dict[str, str]
+    options: Options,
+    all_figures: list[Figures],
+    header: list[str],
+    labels: dict[str, str],
+    load_at_start: str,
 ) -> str:
-    started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    finished = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [
         "# Benchmark results",
         "",
@@ -1076,7 +1083,8 @@ def render(
         'before each cold run; the OS file cache is warm. "warm" = the environment has not',
         "changed since the previous run, whose cache is reused.",
         "",
-        f"- Date: {started}; load average at the end: {load}",
+        f"- Date: {finished}; load average (1, 5, 15 min) at the start: {load_at_start}; "
+        f"at the end: {load_average()}",
         f"- Command: `{' '.join(['python benchmarks/run.py', *options.argv])}`",
         *header,
         "",
@@ -1104,7 +1112,7 @@ def main(argv: Sequence[str]) -> int:
     all_figures: list[Figures] = []
     header: list[str] = []
     labels: dict[str, str] = {}
-    started = time.perf_counter()
+    started, load_at_start = time.perf_counter(), load_average()
     for size in options.sizes:
         setup = prepare(size, options, wheel, uv, env)
         if options.setup_only:
@@ -1122,7 +1130,9 @@ def main(argv: Sequence[str]) -> int:
     print("\n".join(verdicts(all_figures)))
     say(f"done in {time.perf_counter() - started:.0f} s")
     if options.results is not None:
-        options.results.write_text(render(options, all_figures, header, labels), encoding="utf-8")
+        options.results.write_text(
+            render(options, all_figures, header, labels, load_at_start), encoding="utf-8"
+        )
         say(f"wrote {options.results}")
     return 0
 

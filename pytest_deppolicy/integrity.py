@@ -139,7 +139,7 @@ def duplicate_findings(
         if len(copies) < 2 or dist.name in ignore:
             continue
         where = "; ".join(
-            f"{copy.raw_version} in {copy.location}" + (" (used)" if index == 0 else " (shadowed)")
+            f"{copy.raw_version} in {copy.location}{_copy_role(copies, index)}"
             for index, copy in enumerate(copies)
         )
         yield Finding(
@@ -152,6 +152,15 @@ def duplicate_findings(
             line=None,
             message=f"{dist.name} is installed {len(copies)} times: {where}",
         )
+
+
+def _copy_role(copies: list[Distribution], index: int) -> str:
+    """Copies in different folders: the first wins.  Two metadata folders in one folder
+    (an interrupted upgrade) share one set of modules, and neither is "the" copy."""
+    location = copies[index].location
+    if sum(copy.location == location for copy in copies) > 1:
+        return " (same folder)"
+    return " (used)" if index == 0 else " (shadowed)"
 
 
 def unexpected_findings(
@@ -187,22 +196,25 @@ def unexpected_findings(
 def _dependency_closure(
     inventory: Inventory, reader: DependencyReader, roots: Iterable[NormalizedName]
 ) -> frozenset[NormalizedName]:
-    """``roots`` and everything they depend on, as installed (markers and extras ignored)."""
-    seen: set[NormalizedName] = set()
-    pending = list(roots)
+    """``roots`` and what they depend on here: markers that hold with no extra (pytest's
+    ``dev`` extra must not make ``requests`` acceptable), extras that a dependency asks for."""
+    seen: set[tuple[NormalizedName, frozenset[str]]] = set()
+    pending: list[tuple[NormalizedName, frozenset[str]]] = [(name, frozenset()) for name in roots]
     while pending:
-        name = pending.pop()
-        if name in seen:
+        item = pending.pop()
+        if item in seen:
             continue
-        seen.add(name)
+        seen.add(item)
+        name, extras = item
         dist = inventory.get(name)
         if dist is None:
             continue
         try:
-            pending += [dependency.name for dependency in reader.of(dist)]
+            dependencies = reader.of(dist)
         except MetadataError:
             continue
-    return frozenset(seen)
+        pending += [(d.name, d.extras) for d in dependencies if reader.holds(d, extras)]
+    return frozenset(name for name, _ in seen)
 
 
 def requires_python_findings(

@@ -202,3 +202,23 @@ class TestRequiresPython:
         assert of_kind(run(tmp_path, [site]), Kind.UNVERIFIABLE) == [
             "odd 1.0 has an invalid Requires-Python: '>=three'"
         ]
+
+
+def test_two_metadata_folders_in_one_folder(tmp_path: Path, site: Path) -> None:
+    write_dist(site, "alpha", "1.0")
+    write_dist(site, "alpha", "2.0")
+    assert of_kind(run(tmp_path, [site]), Kind.DUPLICATE) == [
+        f"alpha is installed 2 times: 1.0 in {site} (same folder); 2.0 in {site} (same folder)"
+    ]
+
+
+def test_strict_mode_does_not_accept_what_only_pytest_s_extras_name(
+    tmp_path: Path, site: Path
+) -> None:
+    write_dist(site, "pytest", "8.0", requires=["iniconfig", 'requests; extra == "dev"'])
+    write_dist(site, "iniconfig", "2.0")
+    write_dist(site, "requests", "2.0")
+    evaluation = run(tmp_path, [site], strict=True, check_dependencies=False)
+    assert of_kind(evaluation, Kind.UNEXPECTED) == [
+        "requests 2.0 is installed, but no policy source covers it"
+    ]

@@ -300,7 +300,9 @@ def run_guarded(
     trapped: list[str] = []
     monkeypatch.setattr(sys, TRAP_LOG, trapped, raising=False)
     report = outside / "report.json"
-    args = ("-o", f"cache_dir={outside / 'cache'}", "--deppolicy-report", str(report), *args)
+    # '--opt=PATH', not '--opt PATH': pytest finds its rootdir before it knows a plugin's
+    # options, and takes an existing PATH given apart for a path to test.
+    args = ("-o", f"cache_dir={outside / 'cache'}", f"--deppolicy-report={report}", *args)
     if warm:
         pytester.runpytest(*args)
         assert (outside / "cache").is_dir()

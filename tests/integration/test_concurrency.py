@@ -77,11 +77,8 @@ def run_at_once(
     started = []
     for number, extra in enumerate(extra_args):
         report = reports / f"run-{number}.json"
-        args: tuple[str, ...] = (
-            *("--deppolicy", "--deppolicy-report", str(report)),
-            *("-o", f"cache_dir={cache}"),
-        )
-        command = [str(venv.python), "-m", "pytest", *args, *extra]
+        args = ("--deppolicy", f"--deppolicy-report={report}", "-o", f"cache_dir={cache}", *extra)
+        command = [str(venv.python), "-m", "pytest", *args]
         process = subprocess.Popen(
             command,
             cwd=project,
@@ -90,12 +87,12 @@ def run_at_once(
             stderr=subprocess.PIPE,
             text=True,
         )
-        started.append((process, (*args, *extra), report))
+        started.append((process, args, report))
     outcomes = []
-    for process, args, report in started:
+    for process, run_args, run_report in started:
         stdout, stderr = process.communicate(timeout=_TIMEOUT)
-        document = json.loads(report.read_text(encoding="utf-8"))
-        outcomes.append(Outcome(args, process.returncode, stdout, stderr, document))
+        document = json.loads(run_report.read_text(encoding="utf-8"))
+        outcomes.append(Outcome(run_args, process.returncode, stdout, stderr, document))
     return outcomes
 
 
@@ -147,14 +144,17 @@ def test_simultaneous_runs_reach_one_verdict(venv: Venv, tmp_path: Path) -> None
     if xdist:
         extra_args[-1] = ("-n", "2")
 
+    # Each policy twice: the first round races to fill the cache, the second reads it.
     (project / "requirements.txt").write_text(DRIFTED, encoding="utf-8")
     drifted = run_at_once(venv, project, cache, extra_args)
+    drifted += run_at_once(venv, project, cache, extra_args)
     assert_same_verdict(drifted, returncode=6)
     assert drifted[0].report["findings"] == DRIFTED_FINDINGS
     assert "requirements.txt: 3 checked, 2 drifted" in drifted[0].deppolicy_lines[0]
 
     (project / "requirements.txt").write_text(CLEAN, encoding="utf-8")
     clean = run_at_once(venv, project, cache, extra_args)
+    clean += run_at_once(venv, project, cache, extra_args)
     assert_same_verdict(clean, returncode=0)
     assert clean[0].report["ok"] is True
     assert clean[0].report["findings"] == []

@@ -106,8 +106,8 @@ def _inputs(policy: Policy) -> Iterator[Path]:
     seen: set[Path] = set()
     candidates: list[Path] = list(settings.sources)
     for source in policy.sources:
+        candidates += source.files
         for entry in source.entries:
-            candidates.append(entry.source)
             if entry.local_path is not None:
                 candidates += [entry.local_path / "pyproject.toml", entry.local_path / "setup.cfg"]
     if settings.python_version_file:

@@ -196,11 +196,7 @@ def _ini_value(config: pytest.Config, option: Option, overridden: bool) -> Given
 def _issue_warnings(config: pytest.Config, evaluation: Evaluation) -> Mode:
     """Issue each finding as a warning; a filter that makes it an error turns on fail mode."""
     for finding in report.sort_findings(evaluation.findings):
-        text = (
-            finding.message
-            if finding.location is None
-            else f"{finding.location}: {finding.message}"
-        )
+        text = report.printable(report.located(finding))
         try:
             config.issue_config_time_warning(DepPolicyWarning(text), stacklevel=2)
         except DepPolicyWarning:
@@ -359,7 +355,9 @@ def _report_body(state: _State, *, header: bool, verbose: bool = False) -> Seque
         lines.append(state.conftest_failure)
     if header:
         lines.append(report.verdict_line(state.evaluation))
+    lines = [report.printable(line) for line in lines]
     if state.settings.annotations is Annotations.GITHUB:
+        # Escaped as the workflow-command format requires (CR and LF included).
         lines += report.github_annotations(state.evaluation.findings)
     return lines
 

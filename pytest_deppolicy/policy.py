@@ -21,10 +21,14 @@ _VERSION_IN_FILE = re.compile(r"^(?:python|cpython)?-?(\d+(?:\.\d+){0,2})(?:[/\s
 
 @dataclass(frozen=True)
 class Source:
-    """One policy source named by the settings, with the entries of the files it includes."""
+    """One policy source named by the settings, with the entries of the files it includes.
+
+    ``files`` lists every file read for it (the source and its ``-r``/``-c`` includes).
+    """
 
     path: Path
     entries: tuple[Entry, ...]
+    files: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -81,8 +85,9 @@ def _read_source(
         return _read_lock_file(path, rootdir, environment)
     from pytest_deppolicy.reqfile import parse_requirements_file
 
-    entries = parse_requirements_file(path, environ=environ, cwd=rootdir)
-    return Source(path=path, entries=tuple(entries)), None
+    opened: list[Path] = []
+    entries = parse_requirements_file(path, environ=environ, cwd=rootdir, opened=opened)
+    return Source(path=path, entries=tuple(entries), files=tuple(opened)), None
 
 
 def _read_lock_file(
@@ -94,7 +99,7 @@ def _read_lock_file(
     rule = None
     if lock.requires_python is not None:
         rule = PythonRule(lock.requires_python, path.name, path, lock.requires_python_line)
-    return Source(path=path, entries=lock.entries), rule
+    return Source(path=path, entries=lock.entries, files=(path,)), rule
 
 
 def python_version_file_rule(path: Path) -> PythonRule | None:

@@ -17,6 +17,7 @@ from packaging.specifiers import SpecifierSet
 
 from pytest_deppolicy.errors import PylockError
 from pytest_deppolicy.requirement import Entry
+from pytest_deppolicy.toml import parse_toml
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
@@ -42,7 +43,6 @@ _PACKAGES_HEADER = re.compile(
 )
 _TABLE_HEADER = re.compile(r"^\s*\[")
 _KEY = re.compile(r"""^\s*(?:"([^"]*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
-_TOML_POSITION = re.compile(r"\s*\(at (?:line (\d+), column \d+|end of document)\)$")
 _PACKAGE_CONTEXT = re.compile(r"^packages\[(\d+)\]")
 
 
@@ -108,19 +108,7 @@ def _read_text(source: Path) -> str:
 
 
 def _parse_toml(text: str, source: Path) -> dict[str, Any]:
-    from pytest_deppolicy._compat import tomllib
-
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        message = str(exc).splitlines()[0]
-        line: int | None = getattr(exc, "lineno", None)  # tomli 2.1+, Python 3.14+
-        position = _TOML_POSITION.search(message)
-        if position is not None:
-            message = message[: position.start()]
-            # At the end of the document, point at its last line rather than past it.
-            line = int(position.group(1)) if position.group(1) else len(text.splitlines()) or 1
-        raise PylockError(f"invalid TOML: {message}", path=source, line=line) from None
+    return parse_toml(text, source, PylockError)
 
 
 def _import_pylock(source: Path) -> ModuleType:

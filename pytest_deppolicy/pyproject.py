@@ -15,6 +15,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
 from pytest_deppolicy.errors import DepPolicyError
+from pytest_deppolicy.toml import parse_toml
 
 _REQUIRES_PYTHON_LINE = re.compile(r"^\s*requires-python\s*=")
 _SECTION_LINE = re.compile(r"^\s*\[")
@@ -94,13 +95,7 @@ def _read_text(path: Path) -> str:
 
 
 def _parse_toml(text: str, path: Path) -> dict[str, Any]:
-    from pytest_deppolicy._compat import tomllib
-
-    try:
-        document: dict[str, Any] = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise DepPolicyError(f"invalid TOML: {_one_line(exc)}", path=path) from None
-    return document
+    return parse_toml(text, path)
 
 
 def _project_table(document: dict[str, Any], path: Path) -> dict[str, Any]:

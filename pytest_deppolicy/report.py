@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import shlex
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -51,6 +53,11 @@ def _summary_line(finding: Finding) -> str:
         if location is None
         else f"{location}: {prefix}{finding.message}"
     )
+
+
+def located(finding: Finding) -> str:
+    """``file:line: message``, or the message alone for a finding from no file."""
+    return finding.message if finding.location is None else f"{finding.location}: {finding.message}"
 
 
 def fix_commands(policy: Policy, evaluation: Evaluation) -> list[tuple[str, str]]:
@@ -174,8 +181,24 @@ def to_json(
 
 
 def write_json(path: Path, document: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file where a folder of the path should be
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)) from None
     path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters escaped, so one finding stays one terminal line
+    (a CR or LF from a file name or URL must not start a line that CI reads as a command)."""
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else _escape_char(char) for char in text)
+
+
+def _escape_char(char: str) -> str:
+    escaped = repr(char)[1:-1]
+    return escaped if escaped != char else f"\\x{ord(char):02x}"
 
 
 def github_annotations(findings: Iterable[Finding]) -> list[str]:

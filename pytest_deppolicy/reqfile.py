@@ -120,6 +120,13 @@ class _Invalid(Exception):
 class _Context:
     cwd: str
     environ: Mapping[str, str]
+    opened: list[Path] | None = None
+
+    def read(self, filename: str, constraint: bool, *, included: bool) -> bytes:
+        """A file's bytes, noting that it was read (a cache depends on every one)."""
+        if self.opened is not None:
+            self.opened.append(Path(filename))
+        return _read_bytes(filename, constraint, included=included)
 
 
 @dataclass(frozen=True)
@@ -170,6 +177,7 @@ def parse_requirements_file(
     constraint: bool = False,
     environ: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    opened: list[Path] | None = None,
 ) -> list[Entry]:
     """Read a pip requirements file, its ``-r``/``-c`` includes expanded in place.
 
@@ -178,13 +186,14 @@ def parse_requirements_file(
     resolves them against its current directory; includes are resolved against the
     including file.  ``${VAR}`` is expanded from ``environ`` (``os.environ`` by
     default).  Raises :class:`RequirementsFileError` at the first line pip would
-    refuse, and for includes that would have to be fetched over the network.
+    refuse, and for includes that would have to be fetched over the network.  Every file
+    it reads (or tries to) is appended to ``opened`` when given.
     """
     base = os.path.abspath(os.fspath(Path.cwd() if cwd is None else cwd))
-    context = _Context(base, os.environ if environ is None else environ)
+    context = _Context(base, os.environ if environ is None else environ, opened)
     filename = os.path.normpath(os.path.join(base, os.fspath(path)))
     try:
-        data = _read_bytes(filename, constraint, included=False)
+        data = context.read(filename, constraint, included=False)
     except _Invalid as e:
         raise RequirementsFileError(e.message, path=Path(filename), hint=e.hint) from None
     return list(_parse_content(filename, data, constraint, {filename: None}, context))
@@ -303,7 +312,7 @@ def _include(
         raise _Invalid(
             f"Include cycle: {origin.filename} includes {child}, which is already being read{tail}"
         )
-    data = _read_bytes(child, constraint, included=True)
+    data = context.read(child, constraint, included=True)
     yield from _parse_content(
         child, data, constraint, {**ancestors, child: origin.filename}, context
     )

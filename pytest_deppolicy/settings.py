@@ -287,7 +287,10 @@ def _sources(given: Given | None, rootdir: Path, invocation_dir: Path) -> tuple[
     base = invocation_dir if given.origin.startswith("--") else rootdir
     paths = []
     for raw in values:
-        path = (base / os.path.expanduser(raw)).resolve()
+        try:
+            path = (base / os.path.expanduser(raw)).resolve()
+        except (OSError, RuntimeError):  # a symlink loop, before Python 3.13
+            raise _error(given, f"policy source not found: {raw}") from None
         if not path.exists():
             raise _error(given, f"policy source not found: {raw}")
         if not path.is_file():

@@ -257,3 +257,17 @@ class TestPlugin:
         monkeypatch.setenv("ALPHA_VERSION", "2.0")
         time.sleep(0)  # nothing on disk changes: only the variable
         assert project.runpytest("--deppolicy").ret == 6
+
+
+def test_an_edited_include_with_no_requirements_yet_is_read_again(
+    pytester: pytest.Pytester, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    site.add("alpha", "1.0")
+    pytester.makepyfile(test_one="def test_one():\n    pass\n")
+    (pytester.path / "requirements.txt").write_text("alpha==1.0\n-r extra.txt\n")
+    (pytester.path / "extra.txt").write_text("# nothing yet\n")
+    assert pytester.runpytest("--deppolicy").ret == 0
+    (pytester.path / "extra.txt").write_text("# now something\nbeta>=1\n")
+    bump(pytester.path / "extra.txt")
+    assert pytester.runpytest("--deppolicy").ret == 6

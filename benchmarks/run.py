@@ -429,7 +429,7 @@ def _describe(
     while len(targets) < wanted:
         pool = popular if popular and rng.random() < 0.5 else later
         targets.add(rng.choice(pool))
-    dist.requires = [_dependency(dist, dists[target], rng) for target in sorted(targets)]
+    dist.requires = [_dependency(dists[target], rng) for target in sorted(targets)]
     dist.requires += _conditional_lines(rng)
     dist.extras = _extras(dists, later, rng)
     dist.requires_python = _requires_python(rng, python_minor)
@@ -440,7 +440,7 @@ def _describe(
     dist.module_count = rng.randint(3, 40)
 
 
-def _dependency(dependent: Synthetic, target: Synthetic, rng: random.Random) -> str:
+def _dependency(target: Synthetic, rng: random.Random) -> str:
     """A requirement that the installed ``target`` satisfies."""
     name = target.name if rng.random() < 0.3 else target.canonical
     extras = ""
@@ -820,6 +820,7 @@ class Command:
     argv: tuple[str, ...]
     expected: frozenset[int]
     before: Callable[[], None] | None = None
+    watched: Path | None = None  # a folder whose changes the run reports (the pytest cache)
 
 
 def commands(setup: Setup) -> list[Command]:
@@ -839,18 +840,21 @@ def commands(setup: Setup) -> list[Command]:
             (*pytest, "--co", "-q", "--deppolicy=warn"),
             frozenset({0}),
             before=lambda: shutil.rmtree(cache, ignore_errors=True),
+            watched=cache,
         ),
         Command(
             "warm",
             "warm `pytest --co -q --deppolicy=warn`",
             (*pytest, "--co", "-q", "--deppolicy=warn"),
             frozenset({0}),
+            watched=cache,
         ),
         Command(
             "only",
             "`pytest --deppolicy-only` (warm)",
             (*pytest, "--deppolicy-only"),
             frozenset({0, 6}),
+            watched=cache,
         ),
         Command("pip", "`python -m pip check`", (python, "-m", "pip", "check"), frozenset({0, 1})),
         Command(
@@ -868,21 +872,38 @@ class Sample:
     rss: int  # bytes
     returncode: int
     output: str
+    wrote_cache: bool | None  # None when the command's cache folder is not watched
 
 
 def measure(command: Command, cwd: Path, env: dict[str, str]) -> Sample:
     if command.before is not None:
         command.before()
+    before = _snapshot(command.watched)
     wrapper = [sys.executable, "-c", _WRAPPER, json.dumps(command.argv), str(cwd)]
     done = subprocess.run(wrapper, env=env, stdout=subprocess.PIPE, text=True, check=True)
+    wrote = None if command.watched is None else _snapshot(command.watched) != before
     data = json.loads(done.stdout)
-    sample = Sample(float(data["wall"]), int(data["rss"]), int(data["rc"]), str(data["output"]))
+    sample = Sample(
+        float(data["wall"]), int(data["rss"]), int(data["rc"]), str(data["output"]), wrote
+    )
     if sample.returncode not in command.expected:
         raise SystemExit(
             f"{command.key}: exit status {sample.returncode}, expected one of "
             f"{sorted(command.expected)}: {' '.join(command.argv)}\n{sample.output}"
         )
     return sample
+
+
+def _snapshot(folder: Path | None) -> dict[str, tuple[int, int]]:
+    """Every file under ``folder`` with its mtime and size, to tell whether a run wrote
+    there: a warm run that rewrites the plugin's cache most likely missed it."""
+    if folder is None or not folder.is_dir():
+        return {}
+    found = {}
+    for path in folder.rglob("*"):
+        status = path.stat()
+        found[str(path)] = (status.st_mtime_ns, status.st_size)
+    return found
 
 
 def measure_all(setup: Setup, repeat: int, env: dict[str, str]) -> dict[str, list[Sample]]:
@@ -927,6 +948,10 @@ class Figures:
 
     def rss_mb(self, key: str) -> float:
         return statistics.median(s.rss for s in self.samples[key]) / 2**20
+
+    def cache_writes(self, key: str) -> str:
+        wrote = [s.wrote_cache for s in self.samples[key] if s.wrote_cache is not None]
+        return f"{sum(wrote)}/{len(wrote)}" if wrote else ""
 
     def ratio(self, key: str, reference: str) -> float:
         return self.median_ms(key) / self.median_ms(reference)
@@ -991,12 +1016,12 @@ def size_table(figures: Figures, labels: dict[str, str]) -> Iterator[str]:
         f"({figures.installed:,} on sys.path in all), {figures.repeat} rounds"
     )
     yield ""
-    yield "| command | median ms | min ms | peak RSS MiB |"
-    yield "|---|---:|---:|---:|"
+    yield "| command | median ms | min ms | peak RSS MiB | runs that wrote the cache |"
+    yield "|---|---:|---:|---:|---:|"
     for key, label in labels.items():
         yield (
             f"| {label} | {figures.median_ms(key):.0f} | {figures.min_ms(key):.0f} "
-            f"| {figures.rss_mb(key):.1f} |"
+            f"| {figures.rss_mb(key):.1f} | {figures.cache_writes(key)} |"
         )
     yield ""
     yield "| ratio | measured | target | met |"

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -67,21 +68,42 @@ def run_key(parts: Mapping[str, Any]) -> str:
 
 def environment_stamp(paths: Sequence[str]) -> str:
     """A digest that changes when a distribution on ``paths`` is installed, upgraded,
-    removed, or has its metadata edited in place."""
+    reinstalled, removed, or has its metadata edited in place.
+
+    For each ``sys.path`` folder: the names of its ``.dist-info``/``.egg-info`` entries
+    (a name holds the version) and the mtime and size of each one's METADATA (PKG-INFO and
+    ``requires.txt`` for eggs).  The folders' own mtimes are left out: the project folder is
+    on ``sys.path`` too, and every file created in it would otherwise look like a change.
+    """
     digest = hashlib.blake2b(digest_size=16)
     for entry in paths:
         location = os.path.abspath(entry or os.curdir)
-        digest.update(f"\0{location}\0{_stamp(location)}\n".encode("utf-8", "surrogateescape"))
-        try:
-            with os.scandir(location) as listing:
-                names = sorted(item.name for item in listing if _is_metadata_name(item.name))
-        except OSError:
-            continue
-        for name in names:
-            digest.update(
-                f"{name}\0{_metadata_stamp(location, name)}\n".encode("utf-8", "surrogateescape")
-            )
+        digest.update(f"\0{location}\n".encode("utf-8", "surrogateescape"))
+        for name, stamp in _metadata_stamps(location):
+            digest.update(f"{name}\0{stamp}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
+
+
+def _metadata_stamps(location: str) -> list[tuple[str, str]]:
+    try:
+        names = sorted(name for name in os.listdir(location) if _is_metadata_name(name))
+    except NotADirectoryError:
+        return [("", _stamp(location))]  # a zip or egg file: its own mtime and size
+    except (OSError, ValueError):
+        return []
+    if not names:
+        return []
+    if os.stat not in os.supports_dir_fd:  # pragma: no cover - Windows
+        return [(name, _metadata_stamp(location, name)) for name in names]
+    try:
+        folder = os.open(location, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return [(name, "-") for name in names]
+    try:
+        # Relative to an open folder, each stat skips resolving the folder's path again.
+        return [(name, _metadata_stamp_in(folder, name)) for name in names]
+    finally:
+        os.close(folder)
 
 
 def _is_metadata_name(name: str) -> bool:
@@ -89,21 +111,30 @@ def _is_metadata_name(name: str) -> bool:
     return lower.endswith(_METADATA_DIRS) or lower == "egg-info"
 
 
+def _metadata_stamp_in(folder: int, name: str) -> str:
+    if name.lower().endswith(".dist-info"):
+        return _stamp(f"{name}/METADATA", folder)
+    if _stamp(name, folder).startswith("d"):  # egg-info folder: headers and requirements apart
+        return _stamp(f"{name}/PKG-INFO", folder) + _stamp(f"{name}/requires.txt", folder)
+    return _stamp(name, folder)
+
+
 def _metadata_stamp(location: str, name: str) -> str:
     path = os.path.join(location, name)
     if name.lower().endswith(".dist-info"):
         return _stamp(os.path.join(path, "METADATA"))
-    if os.path.isdir(path):  # egg-info: the headers and the requirements live apart
+    if os.path.isdir(path):
         return _stamp(os.path.join(path, "PKG-INFO")) + _stamp(os.path.join(path, "requires.txt"))
     return _stamp(path)
 
 
-def _stamp(path: str) -> str:
+def _stamp(path: str, folder: int | None = None) -> str:
     try:
-        status = os.stat(path)
+        status = os.stat(path) if folder is None else os.stat(path, dir_fd=folder)
     except (OSError, ValueError):
         return "-"
-    return f"{status.st_mtime_ns}:{status.st_size}"
+    kind = "d" if stat.S_ISDIR(status.st_mode) else "f"
+    return f"{kind}{status.st_mtime_ns}:{status.st_size}"
 
 
 def file_stamps(paths: Sequence[Path]) -> dict[str, str]:

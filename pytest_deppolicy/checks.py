@@ -45,6 +45,7 @@ def evaluate(policy: Policy, inventory: Inventory, interpreter: Interpreter) -> 
     findings.extend(_unpinned_findings(context))
     findings.extend(_integrity_findings(context))
     findings.extend(_inventory_problems(context))
+    findings = list(dict.fromkeys(findings))  # two checks may meet one unreadable file
     python_ok = (
         None
         if not policy.python_rules
@@ -135,7 +136,10 @@ def _check_entry(context: _Context, entry: Entry) -> Iterator[Finding]:
         return
     dist = context.inventory.get(name)
     if dist is None:
-        if not entry.constraint:
+        problem = context.inventory.problem_for(name)
+        if problem is not None:
+            yield _unverifiable(context, entry, f"cannot be verified: {problem}")
+        elif not entry.constraint:
             yield _finding(context, entry, Kind.MISSING, name, None, "not installed")
         return
     if dist.version is None:

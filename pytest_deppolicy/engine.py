@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from pytest_deppolicy import __version__
 from pytest_deppolicy.cache import EvaluationCache, Stored, environment_stamp, plain, run_key
 from pytest_deppolicy.evaluation import Evaluation, Interpreter
 from pytest_deppolicy.policy import PYTHON_VERSION_FILE, Policy, Source
-from pytest_deppolicy.settings import PythonRule, Settings
+from pytest_deppolicy.settings import Annotations, Mode, PythonRule, Settings
 
 
 @dataclass
@@ -56,7 +56,13 @@ def run(
     key = run_key(
         {
             "plugin": __version__,
-            "settings": plain(settings),
+            # Not the mode, --deppolicy-only, the report path or annotations: they change how
+            # a verdict is shown, not the evaluation, and must not evict each other's entry.
+            "settings": plain(
+                replace(
+                    settings, mode=Mode.FAIL, only=False, report=None, annotations=Annotations.NONE
+                )
+            ),
             "runners": sorted(runners),
             "uname": list(os.uname()) if hasattr(os, "uname") else None,
         }

@@ -73,6 +73,17 @@ class Problem:
     def __str__(self) -> str:
         return f"{self.path}: {self.message}"
 
+    @property
+    def name(self) -> NormalizedName | None:
+        """The distribution the entry is named for (``alpha-1.0.dist-info`` -> ``alpha``)."""
+        base = self.path.name
+        lower = base.lower()
+        for suffix in (_DIST_INFO, _EGG_INFO, ".egg"):
+            if lower.endswith(suffix):
+                stem = base[: -len(suffix)].split("-")[0]
+                return canonicalize_name(stem) if stem else None
+        return None
+
 
 @dataclass(frozen=True)
 class Distribution:
@@ -125,6 +136,11 @@ class Inventory:
             canonicalize_name(name)
         )
         return copies[0] if copies else None
+
+    def problem_for(self, name: str) -> Problem | None:
+        """Why a distribution named ``name`` is on the path yet unreadable, if it is."""
+        wanted = canonicalize_name(name)
+        return next((problem for problem in self.problems if problem.name == wanted), None)
 
     def copies(self, name: str) -> list[Distribution]:
         """Every copy of ``name`` in path order; more than one means duplicates."""

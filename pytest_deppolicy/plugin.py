@@ -150,6 +150,8 @@ def _cache(config: pytest.Config) -> EvaluationCache | None:
     """The evaluation cache in pytest's cache folder; none with ``-p no:cacheprovider``."""
     if not config.pluginmanager.has_plugin("cacheprovider"):
         return None
+    if getattr(config.known_args_namespace, "cacheclear", False):
+        return None  # pytest empties the folder later, in pytest_configure
     return EvaluationCache(cache_directory(config.rootpath, str(config.getini("cache_dir"))))
 
 

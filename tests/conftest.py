@@ -24,3 +24,12 @@ def site(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPat
     # Subprocess runs (runpytest_subprocess, xdist workers) see the same distributions.
     monkeypatch.setenv("PYTHONPATH", str(path))
     return Site(path)
+
+
+# pytester's in-process runs drop the modules first imported during a run from sys.modules;
+# the plugin imports some lazily, so load them all now, once, for every run to share.
+import pytest_deppolicy.checks  # noqa: E402
+import pytest_deppolicy.engine  # noqa: E402
+import pytest_deppolicy.inventory  # noqa: E402
+import pytest_deppolicy.pylock  # noqa: E402
+import pytest_deppolicy.reqfile  # noqa: E402, F401

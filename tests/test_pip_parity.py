@@ -241,10 +241,16 @@ def accept_uppercase_file_scheme(tmp_path: Path) -> tuple[Path, bool]:
     return write_beside_corpus(tmp_path, "FILE:///opt/dist/foo-1.0.tar.gz"), False
 
 
+def refuse_special_file_include(tmp_path: Path) -> tuple[Path, bool]:
+    """pip reads an include that is a device or a FIFO, and waits forever on an idle FIFO."""
+    return write_beside_corpus(tmp_path, f"-r {os.devnull}"), True
+
+
 DELIBERATE_DIVERGENCES = {
     "--global-option is accepted": accept_global_option,
     "undecodable file is refused": refuse_undecodable_file,
     "FILE: scheme is accepted": accept_uppercase_file_scheme,
+    "include of a special file is refused": refuse_special_file_include,
 }
 
 

@@ -105,10 +105,15 @@ def assert_same_verdict(outcomes: list[Outcome], returncode: int) -> None:
 
 
 def assert_cache_is_sound(cache: Path) -> None:
-    """Every value file pytest (or the plugin) keeps under ``v/``, and every ``*.json``
-    anywhere in the cache, parses."""
+    """Every value pytest keeps under ``v/``, every file the plugin keeps under
+    ``d/deppolicy/`` and every ``*.json`` anywhere in the cache parses as JSON."""
     assert cache.is_dir()
-    values = [path for path in (cache / "v").rglob("*") if path.is_file()]
+    values = [
+        path
+        for folder in (cache / "v", cache / "d" / "deppolicy")
+        for path in folder.rglob("*")
+        if path.is_file()
+    ]
     for path in {*values, *cache.rglob("*.json")}:
         try:
             json.loads(path.read_text(encoding="utf-8"))

@@ -62,7 +62,7 @@ class DependencyReader:
         self._markers: dict[tuple[int, str], bool] = {}
         # Keyed by id: distributions live in the inventory for as long as the reader does.
         self._by_dist: dict[int, tuple[tuple[Dependency, ...], tuple[str, ...]]] = {}
-        self._satisfied: dict[tuple[int, str], bool] = {}
+        self._satisfied: dict[tuple[int, int], bool] = {}
 
     def of(self, dist: Distribution) -> tuple[Dependency, ...]:
         """``dist``'s valid dependencies; raises ``MetadataError`` when unreadable."""
@@ -88,7 +88,8 @@ class DependencyReader:
         )
 
     def satisfied(self, dependency: Dependency, version: Version) -> bool:
-        key = (id(dependency.specifier), str(version))
+        # Versions belong to the inventory's distributions, alive as long as the reader.
+        key = (id(dependency.specifier), id(version))
         verdict = self._satisfied.get(key)
         if verdict is None:
             verdict = self._satisfied[key] = dependency.specifier.contains(

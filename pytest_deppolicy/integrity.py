@@ -227,6 +227,8 @@ def requires_python_findings(
 ) -> Iterator[Finding]:
     """``requires-python``: an error when a distribution excludes this interpreter; a warning
     when a distribution the policy names excludes part of the project's declared range."""
+    # Environments repeat a handful of Requires-Python strings: judge each once.
+    judged: dict[str, tuple[SpecifierSet | None, bool, list[str]]] = {}
     for dist in inventory:
         if dist.name in ignore:
             continue
@@ -237,20 +239,32 @@ def requires_python_findings(
             continue
         if text is None:
             continue
-        try:
-            specifier = SpecifierSet(text)
-        except InvalidSpecifier:
+        if text not in judged:
+            judged[text] = _judge_requires_python(text, running, declared)
+        specifier, runs_here, unserved = judged[text]
+        if specifier is None:
             yield unverifiable(
                 dist.name,
                 f"{dist.name} {dist.raw_version} has an invalid Requires-Python: {text!r}",
             )
-            continue
-        if not specifier.contains(running, prereleases=True):
+        elif not runs_here:
             yield _requires_python_error(dist, specifier, running)
-        elif declared is not None and dist.name in policy_names:
-            unserved = _unserved_pythons(declared, specifier, running)
-            if unserved:
-                yield _requires_python_warning(dist, specifier, declared, declared_where, unserved)
+        elif declared is not None and unserved and dist.name in policy_names:
+            yield _requires_python_warning(dist, specifier, declared, declared_where, unserved)
+
+
+def _judge_requires_python(
+    text: str, running: Version, declared: SpecifierSet | None
+) -> tuple[SpecifierSet | None, bool, list[str]]:
+    """The parsed specifier (``None`` when invalid), whether this Python satisfies it, and
+    which promised Pythons it excludes."""
+    try:
+        specifier = SpecifierSet(text)
+    except InvalidSpecifier:
+        return None, False, []
+    runs_here = specifier.contains(running, prereleases=True)
+    unserved = [] if declared is None else _unserved_pythons(declared, specifier, running)
+    return specifier, runs_here, unserved
 
 
 def _unserved_pythons(declared: SpecifierSet, needed: SpecifierSet, running: Version) -> list[str]:

@@ -206,6 +206,8 @@ def read_direct_url(dist: Distribution) -> DirectUrl | None:
         data = json.loads(_read_text(file))
     except json.JSONDecodeError as e:
         raise MetadataError(file, f"is not valid JSON: {e}") from e
+    except (ValueError, RecursionError) as e:  # a huge number, or nesting past the stack
+        raise MetadataError(file, f"is not valid JSON: {type(e).__name__}") from e
     return _direct_url_from_json(file, data)
 
 
@@ -327,7 +329,7 @@ def _read_dist_info(path: Path, location: Path, problems: list[Problem]) -> Dist
     parsed = _split_dist_info_name(path.name)
     if parsed is None:
         return _read_headers_file(path / "METADATA", path, location, problems)
-    if not os.path.isfile(path / "METADATA"):
+    if not os.path.isfile(os.path.join(path, "METADATA")):  # a str join: this runs per dist
         problems.append(Problem(path, _missing_message(path, "METADATA")))
         return None
     name, raw_version, version = parsed
@@ -386,7 +388,7 @@ def _missing_message(path: Path, filename: str) -> str:
 def _parse_version(text: str) -> Version | None:
     try:
         return Version(text)
-    except InvalidVersion:
+    except ValueError:  # InvalidVersion, or a number past int()'s digit limit
         return None
 
 

@@ -28,6 +28,7 @@ from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.version import Version
 
 from pytest_deppolicy.errors import RequirementsFileError
 from pytest_deppolicy.requirement import Entry
@@ -510,6 +511,18 @@ def _hashes(opts: optparse.Values) -> tuple[str, ...]:
 # --- requirement lines ----------------------------------------------------------------
 
 
+def _check_specifier_versions(specifier: SpecifierSet) -> None:
+    """A version packaging accepts as text but cannot compare (a number past int()'s
+    digit limit) would fail later, inside the checks: refuse it here, at its line."""
+    for spec in specifier:
+        if spec.operator == "===":
+            continue
+        try:
+            Version(spec.version[:-2] if spec.version.endswith(".*") else spec.version)
+        except ValueError:
+            raise _Invalid(f"Invalid version in specifier {str(spec)[:80]!r}") from None
+
+
 def _make_entry(
     requirement: str, editable: bool, opts: optparse.Values, origin: _Origin, context: _Context
 ) -> Entry:
@@ -523,6 +536,8 @@ def _make_entry(
     else:
         parts = _parse_req_from_line(requirement, context.cwd)
     req, url = parts.req, parts.link_url
+    if req is not None:
+        _check_specifier_versions(req.specifier)
     entry = Entry(
         name=None if req is None else canonicalize_name(req.name),
         source=Path(origin.filename),

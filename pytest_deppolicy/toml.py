@@ -34,4 +34,7 @@ def parse_toml(
             # At the end of the document, point at its last line rather than past it.
             line = int(position.group(1)) if position.group(1) else len(text.splitlines()) or 1
         raise error(f"invalid TOML: {message}", path=source, line=line) from None
+    except (ValueError, RecursionError) as exc:  # a huge number, or nesting past the stack
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else "a number too long"
+        raise error(f"invalid TOML: {reason}", path=source) from None
     return document

@@ -402,12 +402,12 @@ def _headers(dist: Distribution) -> Headers:
 
 def _headers_file(path: Path) -> Path:
     if path.name.lower().endswith(_DIST_INFO):
-        return path / "METADATA"
+        return Path(os.path.join(path, "METADATA"))  # a str join: this runs per dist
     return path / "PKG-INFO" if path.is_dir() else path
 
 
 def _parse_headers(file: Path) -> Headers:
-    return Headers.parse(_read_text(file))
+    return Headers.parse(_read_text(file, headers_only=True))
 
 
 class Headers:
@@ -448,9 +448,17 @@ class Headers:
         return list(self._values.get(name.lower(), ()))
 
 
-def _read_text(file: Path) -> str:
+def _read_text(file: Path, *, headers_only: bool = False) -> str:
+    """The file as UTF-8; with ``headers_only``, up to the blank line that ends a metadata
+    header block (a long description can be most of a METADATA file, and is never used)."""
     try:
-        return file.read_bytes().decode("utf-8")
+        data = file.read_bytes()
+        if headers_only:
+            end = min(
+                (i for i in (data.find(b"\n\n"), data.find(b"\r\n\r\n")) if i >= 0), default=-1
+            )
+            data = data if end < 0 else data[:end]
+        return data.decode("utf-8")
     except FileNotFoundError as e:
         raise MetadataError(file, "is missing") from e
     except UnicodeDecodeError as e:

@@ -69,8 +69,11 @@ def budget(fuzz_examples: int) -> settings:
 
 
 INTERPRETER = Interpreter.current()
-# int() refuses more than 4300 digits since 3.11, 3.10.7 and 3.9.14.
-INT_DIGIT_LIMIT = hasattr(sys, "get_int_max_str_digits")
+# int() refuses more than 4300 digits since 3.11, 3.10.7 and 3.9.14; packaging, json and
+# tomllib then raise ValueError on a huge number.  Without the limit the number is read.
+NEEDS_INT_DIGIT_LIMIT = pytest.mark.skipif(
+    not hasattr(sys, "get_int_max_str_digits"), reason="int() has no digit limit here"
+)
 # Line breaks as str.splitlines() (and so the parser) sees them.
 LINE_BREAKS = "\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
 ENCODINGS = ("utf-8", "latin-1", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "cp1252")
@@ -539,25 +542,11 @@ def test_direct_url_json_is_read_or_raises_metadata_error(tmp_path: Path, data: 
 @pytest.mark.parametrize(
     "text",
     [
-        pytest.param(
-            "[" * 100_000,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: a deeply nested direct_url.json raises RecursionError from "
-                "json.loads, not MetadataError (inventory.read_direct_url catches "
-                "JSONDecodeError only)",
-            ),
-            id="deeply-nested",
-        ),
+        pytest.param("[" * 100_000, id="deeply-nested"),  # json.loads: RecursionError
         pytest.param(
             '{"url": "https://x.invalid/", "archive_info": {}, "n": 1' + "0" * 5000 + "}",
-            marks=pytest.mark.xfail(
-                INT_DIGIT_LIMIT,
-                strict=True,
-                reason="bug: a JSON integer of more than 4300 digits makes json.loads raise "
-                "ValueError (the int() digit limit), which is not a JSONDecodeError",
-            ),
-            id="oversized-integer",
+            marks=NEEDS_INT_DIGIT_LIMIT,
+            id="oversized-integer",  # json.loads: ValueError, not a JSONDecodeError
         ),
     ],
 )
@@ -572,19 +561,14 @@ def test_unreadable_direct_url_json_is_a_metadata_error(tmp_path: Path, text: st
 @pytest.mark.parametrize(
     "text",
     [
+        # tomllib raises RecursionError and ValueError here, not TOMLDecodeError.
         pytest.param("[project]\nname = " + "[" * 5000 + "]" * 5000 + "\n", id="deeply-nested"),
         pytest.param(
             "[project]\nname = 1" + "0" * 5000 + "\n",
-            marks=pytest.mark.skipif(not INT_DIGIT_LIMIT, reason="no int() digit limit"),
+            marks=NEEDS_INT_DIGIT_LIMIT,
             id="oversized-integer",
         ),
     ],
-)
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: tomllib raises RecursionError (deep nesting) or ValueError (an integer of "
-    "more than 4300 digits), not TOMLDecodeError, and toml.parse_toml catches only "
-    "TOMLDecodeError: a pyproject.toml or pylock.toml like this ends the run with a traceback",
 )
 def test_unreadable_toml_is_a_located_error(tmp_path: Path, text: str) -> None:
     path = tmp_path / "pyproject.toml"
@@ -593,13 +577,7 @@ def test_unreadable_toml_is_a_located_error(tmp_path: Path, text: str) -> None:
         read_project(path)
 
 
-@pytest.mark.xfail(
-    INT_DIGIT_LIMIT,
-    strict=True,
-    reason="bug: a Version header with more than 4300 digits in a number raises ValueError "
-    "(int() digit limit) from packaging.version.Version, which inventory._parse_version "
-    "does not catch; scan() then raises instead of reporting a Problem",
-)
+@NEEDS_INT_DIGIT_LIMIT
 def test_an_oversized_version_number_is_a_problem(tmp_path: Path) -> None:
     egg_info = tmp_path / "pkg.egg-info"
     egg_info.write_text(f"Name: pkg\nVersion: 1{'0' * 5000}\n", encoding="utf-8")
@@ -643,13 +621,7 @@ def test_version_mismatch_exactly_when_packaging_says_so(
     assert mismatches == ([] if satisfied else [installed])
 
 
-@pytest.mark.xfail(
-    INT_DIGIT_LIMIT,
-    strict=True,
-    reason="bug: a specifier version with more than 4300 digits parses (packaging stores it "
-    "as text) but SpecifierSet.contains() then raises ValueError inside evaluate(); the "
-    "parser should reject it as a RequirementsFileError",
-)
+@NEEDS_INT_DIGIT_LIMIT
 def test_an_oversized_specifier_version_is_a_located_error(tmp_path: Path) -> None:
     path = tmp_path / "requirements.txt"
     path.write_text(f"pkg>=1{'0' * 5000}\n", encoding="utf-8")

@@ -122,10 +122,14 @@ def write_stub_wheel(stub: Stub, outdir: Path) -> Path:
     return path
 
 
+# Installed beside the plugin by the concurrency test (one run under ``-n 2``).
+XDIST = "pytest-xdist>=3"
+
+
 def pip_wheel(outdir: Path) -> None:
-    """The plugin, its dependencies for this interpreter, and its build backend."""
+    """The plugin, its dependencies for this interpreter, its build backend, and xdist."""
     command = [sys.executable, "-m", "pip", "wheel", "--wheel-dir", str(outdir)]
-    subprocess.run([*command, str(REPO_ROOT), BUILD_BACKEND], check=True)
+    subprocess.run([*command, str(REPO_ROOT), BUILD_BACKEND, XDIST], check=True)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -455,15 +455,8 @@ def _installer(context: _Context) -> str | None:
 
 def _inventory_problems(context: _Context) -> Iterator[Finding]:
     for problem in context.inventory.problems:
-        yield Finding(
-            kind=Kind.UNVERIFIABLE,
-            severity=Severity.WARNING,
-            name=None,
-            required=None,
-            installed=None,
-            source=None,
-            line=None,
-            message=f"{problem.path}: {problem.message}",
+        yield Finding.unlocated(
+            Kind.UNVERIFIABLE, Severity.WARNING, f"{problem.path}: {problem.message}"
         )
 
 

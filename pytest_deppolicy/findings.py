@@ -48,6 +48,20 @@ class Finding:
     line: int | None
     message: str
 
+    @classmethod
+    def unlocated(
+        cls,
+        kind: Kind,
+        severity: Severity,
+        message: str,
+        *,
+        name: str | None = None,
+        required: str | None = None,
+        installed: str | None = None,
+    ) -> Finding:
+        """A finding about the environment itself, which no policy file line states."""
+        return cls(kind, severity, name, required, installed, None, None, message)
+
     @property
     def is_error(self) -> bool:
         return self.severity is Severity.ERROR

@@ -92,14 +92,12 @@ def _broken(
 def _broken_finding(
     dist: Distribution, wanted: str, installed: str | None, message: str
 ) -> Finding:
-    return Finding(
-        kind=Kind.BROKEN_DEPENDENCY,
-        severity=Severity.ERROR,
+    return Finding.unlocated(
+        Kind.BROKEN_DEPENDENCY,
+        Severity.ERROR,
         name=dist.name,
         required=wanted,
         installed=installed,
-        source=None,
-        line=None,
         message=message,
     )
 
@@ -142,14 +140,12 @@ def duplicate_findings(
             f"{copy.raw_version} in {copy.location}{_copy_role(copies, index)}"
             for index, copy in enumerate(copies)
         )
-        yield Finding(
-            kind=Kind.DUPLICATE,
-            severity=Severity.ERROR,
+        yield Finding.unlocated(
+            Kind.DUPLICATE,
+            Severity.ERROR,
             name=dist.name,
             required=None,
             installed=dist.raw_version,
-            source=None,
-            line=None,
             message=f"{dist.name} is installed {len(copies)} times: {where}",
         )
 
@@ -181,14 +177,12 @@ def unexpected_findings(
     for dist in inventory:
         if dist.name in accepted:
             continue
-        yield Finding(
-            kind=Kind.UNEXPECTED,
-            severity=Severity.ERROR,
+        yield Finding.unlocated(
+            Kind.UNEXPECTED,
+            Severity.ERROR,
             name=dist.name,
             required=None,
             installed=dist.raw_version,
-            source=None,
-            line=None,
             message=f"{dist.name} {dist.raw_version} is installed, but no policy source covers it",
         )
 
@@ -289,14 +283,12 @@ def _admits_minor(specifier: SpecifierSet, minor: Version) -> bool:
 def _requires_python_error(
     dist: Distribution, specifier: SpecifierSet, running: Version
 ) -> Finding:
-    return Finding(
-        kind=Kind.REQUIRES_PYTHON,
-        severity=Severity.ERROR,
+    return Finding.unlocated(
+        Kind.REQUIRES_PYTHON,
+        Severity.ERROR,
         name=dist.name,
         required=str(specifier),
         installed=str(running),
-        source=None,
-        line=None,
         message=(
             f"{dist.name} {dist.raw_version} requires Python {specifier}, "
             f"but Python {running} is running"
@@ -312,14 +304,12 @@ def _requires_python_warning(
     unserved: list[str],
 ) -> Finding:
     where = f" ({declared_where})" if declared_where else ""
-    return Finding(
-        kind=Kind.REQUIRES_PYTHON,
-        severity=Severity.WARNING,
+    return Finding.unlocated(
+        Kind.REQUIRES_PYTHON,
+        Severity.WARNING,
         name=dist.name,
         required=str(specifier),
         installed=dist.raw_version,
-        source=None,
-        line=None,
         message=(
             f"{dist.name} {dist.raw_version} requires Python {specifier}, but the project "
             f"promises {declared}{where}: Python {', '.join(unserved)} cannot be served"
@@ -328,13 +318,11 @@ def _requires_python_warning(
 
 
 def unverifiable(name: str | None, message: str) -> Finding:
-    return Finding(
-        kind=Kind.UNVERIFIABLE,
-        severity=Severity.WARNING,
+    return Finding.unlocated(
+        Kind.UNVERIFIABLE,
+        Severity.WARNING,
         name=name,
         required=None,
         installed=None,
-        source=None,
-        line=None,
         message=message,
     )

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 
 import pytest
 
+import pytest_deppolicy
 from tests.fakes import write_dist
 
 
@@ -26,10 +29,15 @@ def site(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPat
     return Site(path)
 
 
-# pytester's in-process runs drop the modules first imported during a run from sys.modules;
-# the plugin imports some lazily, so load them all now, once, for every run to share.
-import pytest_deppolicy.checks  # noqa: E402
-import pytest_deppolicy.engine  # noqa: E402
-import pytest_deppolicy.inventory  # noqa: E402
-import pytest_deppolicy.pylock  # noqa: E402
-import pytest_deppolicy.reqfile  # noqa: E402, F401
+def _import_every_module() -> None:
+    """Import the plugin's lazily imported modules once, before any in-process run.
+
+    pytester's in-process runs drop the modules they import from ``sys.modules`` but not
+    from the package's attributes, so a later run would mix two copies of a module, and an
+    exception class of one copy is not caught as the other's.
+    """
+    for module in pkgutil.iter_modules(pytest_deppolicy.__path__):
+        importlib.import_module(f"pytest_deppolicy.{module.name}")
+
+
+_import_every_module()

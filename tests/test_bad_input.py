@@ -11,7 +11,6 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import os
-import pkgutil
 import subprocess
 import sys
 import time
@@ -25,26 +24,12 @@ from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import Version
 
-import pytest_deppolicy
 from pytest_deppolicy import reqfile
 from pytest_deppolicy.__main__ import main
 from tests.conftest import Site
 
 pytest_plugins = ["pytester"]
 
-
-def _import_every_module() -> None:
-    """Import the plugin's lazily imported modules once, before any in-process run.
-
-    pytester's in-process runs drop the modules they import from ``sys.modules`` but not
-    from the package's attributes, so a later run would mix two copies of a module, and an
-    exception class of one copy is not caught as the other's.
-    """
-    for module in pkgutil.iter_modules(pytest_deppolicy.__path__):
-        importlib.import_module(f"pytest_deppolicy.{module.name}")
-
-
-_import_every_module()
 
 USAGE_ERROR = 4
 ROOT = "{root}"  # replaced by the project folder (its real path) in the expected messages

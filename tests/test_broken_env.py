@@ -9,10 +9,8 @@ nothing ever shows a traceback.
 
 from __future__ import annotations
 
-import importlib
 import json
 import os
-import pkgutil
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,26 +19,12 @@ from typing import Any, Optional
 
 import pytest
 
-import pytest_deppolicy
 from pytest_deppolicy import plugin
 from tests.conftest import Site
 from tests.fakes import write_dist
 
 pytest_plugins = ["pytester"]
 
-
-def _import_every_module() -> None:
-    """Import the plugin's lazily imported modules once, before any in-process run.
-
-    pytester's in-process runs drop the modules they import from ``sys.modules`` but not
-    from the package's attributes, so a later run would mix two copies of a module, and an
-    exception class of one copy is not caught as the other's.
-    """
-    for module in pkgutil.iter_modules(pytest_deppolicy.__path__):
-        importlib.import_module(f"pytest_deppolicy.{module.name}")
-
-
-_import_every_module()
 
 EXIT_POLICY_FAILED = 6
 NAMES = frozenset({"alpha", "beta", "gamma"})

@@ -2,7 +2,7 @@
 
 The expensive part of a check is reading every distribution's METADATA and parsing
 its ``Requires-Dist``.  The result is stored in pytest's cache directory
-(``<cache_dir>/d/deppolicy/``), next to pytest's own, and reused when all of these
+(``<cache_dir>/v/deppolicy/last-evaluation``), next to pytest's own, and reused when all of these
 are unchanged:
 
 - the run key: this plugin's version, the interpreter, ``sys.path``, the settings and
@@ -32,8 +32,9 @@ from pathlib import Path
 from typing import Any
 
 FORMAT = 1
-CACHE_NAME = "deppolicy"
-_FILE = "last-evaluation.json"
+# The key under which ``config.cache.set`` stores the entry: ``<cache_dir>/v/deppolicy/...``.
+CACHE_KEY = "deppolicy/last-evaluation"
+_FILE = "last-evaluation"
 _METADATA_DIRS = (".dist-info", ".egg-info")
 
 
@@ -46,11 +47,12 @@ class Stored:
 
 
 def cache_directory(rootdir: Path, cache_dir_setting: str) -> Path:
-    """Where ``config.cache.mkdir(CACHE_NAME)`` puts its folder, computed without it:
-    the ``cache_dir`` ini value is resolved the way pytest resolves it."""
+    """The folder ``config.cache.set(CACHE_KEY, ...)`` writes to, computed without it (the
+    check runs before pytest sets ``config.cache`` up): the ``cache_dir`` ini value resolved
+    the way pytest resolves it, then ``v/deppolicy``."""
     value = os.path.expandvars(os.path.expanduser(cache_dir_setting or ".pytest_cache"))
     base = Path(value) if os.path.isabs(value) else rootdir / value
-    return base / "d" / CACHE_NAME
+    return base.joinpath("v", *CACHE_KEY.split("/")[:-1])
 
 
 def run_key(parts: Mapping[str, Any]) -> str:
@@ -154,25 +156,13 @@ class EvaluationCache:
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
 
-    def save(
-        self,
-        key: str,
-        stamp: str,
-        inputs: Sequence[Path],
-        environ_used: Mapping[str, str | None],
-        stored: Stored,
-    ) -> bool:
+    @property
+    def root(self) -> Path:
+        """pytest's cache folder itself."""
+        return self.directory.parent.parent
+
+    def save(self, entry: Mapping[str, Any]) -> bool:
         """Write atomically; ``False`` (and nothing written) when the folder is not writable."""
-        payload = {
-            "format": FORMAT,
-            "key": key,
-            "stamp": stamp,
-            "inputs": file_stamps(inputs),
-            "environ": dict(environ_used),
-            "evaluation": stored.evaluation,
-            "python_rules": stored.python_rules,
-        }
-        payload["checksum"] = _checksum(payload)
         import tempfile  # only on a miss
 
         try:
@@ -180,7 +170,7 @@ class EvaluationCache:
             handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=self.directory)
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as file:
-                    json.dump(payload, file)
+                    json.dump(entry, file)
                 os.replace(temporary, self.directory / _FILE)
             except BaseException:
                 os.unlink(temporary)
@@ -188,6 +178,27 @@ class EvaluationCache:
         except OSError:
             return False
         return True
+
+
+def cache_entry(
+    key: str,
+    stamp: str,
+    inputs: Sequence[Path],
+    environ_used: Mapping[str, str | None],
+    stored: Stored,
+) -> dict[str, Any]:
+    """The stored document: what the evaluation depended on, the evaluation, a checksum."""
+    entry: dict[str, Any] = {
+        "format": FORMAT,
+        "key": key,
+        "stamp": stamp,
+        "inputs": file_stamps(inputs),
+        "environ": dict(environ_used),
+        "evaluation": stored.evaluation,
+        "python_rules": stored.python_rules,
+    }
+    entry["checksum"] = _checksum(entry)
+    return entry
 
 
 def _validated(document: Any, key: str, stamp: str, environ: Mapping[str, str]) -> Stored | None:
@@ -226,4 +237,13 @@ def plain(value: Any) -> Any:
     return str(value)
 
 
-__all__ = ["EvaluationCache", "Stored", "cache_directory", "environment_stamp", "plain", "run_key"]
+__all__ = [
+    "CACHE_KEY",
+    "EvaluationCache",
+    "Stored",
+    "cache_directory",
+    "cache_entry",
+    "environment_stamp",
+    "plain",
+    "run_key",
+]

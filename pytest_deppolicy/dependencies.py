@@ -15,8 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
 
@@ -146,7 +146,7 @@ class DependencyReader:
         if text not in self._specifiers:
             try:
                 self._specifiers[text] = SpecifierSet(text)
-            except InvalidSpecifier:
+            except ValueError:  # InvalidSpecifier, or a version past int()'s digit limit
                 self._specifiers[text] = None
         return self._specifiers[text]
 
@@ -172,7 +172,7 @@ class DependencyReader:
 def _parse_full(line: str) -> Dependency | None:
     try:
         requirement = Requirement(line)
-    except InvalidRequirement:
+    except ValueError:  # InvalidRequirement, or (packaging < 24) a version past int()'s limit
         return None
     return Dependency(
         name=canonicalize_name(requirement.name),

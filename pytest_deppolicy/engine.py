@@ -12,7 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from pytest_deppolicy import __version__
-from pytest_deppolicy.cache import EvaluationCache, Stored, environment_stamp, plain, run_key
+from pytest_deppolicy.cache import (
+    EvaluationCache,
+    Stored,
+    cache_entry,
+    environment_stamp,
+    plain,
+    run_key,
+)
 from pytest_deppolicy.evaluation import Evaluation, Interpreter
 from pytest_deppolicy.policy import PYTHON_VERSION_FILE, Policy, Source
 from pytest_deppolicy.settings import Annotations, Mode, PythonRule, Settings
@@ -37,8 +44,8 @@ class PendingSave:
     environ_used: Mapping[str, str | None]
     stored: Stored
 
-    def into(self, cache: EvaluationCache) -> bool:
-        return cache.save(self.key, self.stamp, self.inputs, self.environ_used, self.stored)
+    def entry(self) -> dict[str, Any]:
+        return cache_entry(self.key, self.stamp, self.inputs, self.environ_used, self.stored)
 
 
 def run(
@@ -102,7 +109,7 @@ def _evaluate(
     pending = PendingSave(key, stamp, tuple(_inputs(policy)), dict(environ.used), stored)
     # Written now only where pytest's cache folder already exists; otherwise once pytest
     # has made it (plugin.py), so the folder gets pytest's .gitignore.
-    saved = cache is not None and cache.directory.parent.parent.is_dir() and pending.into(cache)
+    saved = cache is not None and cache.root.is_dir() and cache.save(pending.entry())
     return Outcome(policy, evaluation, from_cache=False, pending=None if saved else pending)
 
 

@@ -19,7 +19,7 @@ from typing import Any, Literal
 import pytest
 
 from pytest_deppolicy import engine, report
-from pytest_deppolicy.cache import CACHE_NAME, EvaluationCache, cache_directory
+from pytest_deppolicy.cache import CACHE_KEY, EvaluationCache, cache_directory
 from pytest_deppolicy.errors import DepPolicyError, SettingsError
 from pytest_deppolicy.evaluation import Evaluation, Interpreter
 from pytest_deppolicy.policy import Policy, display_path
@@ -247,12 +247,18 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     state = config.stash.get(_STATE, None)
-    if state is not None and state.pending_save is not None:
-        _save_now_the_cache_folder_can_exist(config, state.pending_save)
     if state is not None and state.failing and config.pluginmanager.hasplugin("xdist"):
         # No worker needs to start for a run that stops before collection.
         config.option.dist = "no"
         config.option.tx = []
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """``config.cache`` exists from pytest_configure on (pytest 7 adds it without tryfirst)."""
+    state = session.config.stash.get(_STATE, None)
+    if state is not None and state.pending_save is not None:
+        _save_now_the_cache_folder_can_exist(session.config, state.pending_save)
+        state.pending_save = None
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -279,18 +285,17 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 def _save_now_the_cache_folder_can_exist(
     config: pytest.Config, pending: engine.PendingSave
 ) -> None:
-    """``config.cache.mkdir`` creates pytest's cache folder the way pytest does (with its
-    .gitignore and CACHEDIR.TAG); a folder it cannot create leaves the run uncached."""
+    """``config.cache.set`` creates pytest's cache folder the way pytest does (with its
+    .gitignore and CACHEDIR.TAG, which the plugin must not forget to write itself)."""
     cache = getattr(config, "cache", None)
     if cache is None:
         return
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pytest warns when the folder is read-only
-            directory = cache.mkdir(CACHE_NAME)
-    except OSError:
+            cache.set(CACHE_KEY, pending.entry())
+    except Exception:
         return
-    pending.into(EvaluationCache(Path(directory)))
 
 
 def _verbose(config: pytest.Config) -> bool:

@@ -604,6 +604,8 @@ def _parse_req_string(text: str, cwd: str) -> Requirement:
         raise _Invalid(
             f"Invalid requirement {text!r}: {_first_line(e)}", _requirement_hint(text, cwd)
         ) from None
+    except ValueError:  # packaging < 24 parses versions eagerly: int()'s digit limit
+        raise _Invalid(f"Invalid version in requirement {text[:80]!r}") from None
 
 
 def _requirement_hint(text: str, cwd: str) -> str | None:
@@ -646,7 +648,7 @@ def _parse_editable(text: str, cwd: str) -> _Parts:
 def _direct_url_editable(text: str) -> tuple[str | None, str, frozenset[str]] | None:
     try:
         req = Requirement(text)
-    except InvalidRequirement:
+    except ValueError:  # InvalidRequirement, or a version past int()'s digit limit
         return None
     if not req.url:
         return None

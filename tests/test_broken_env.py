@@ -57,7 +57,7 @@ class World:
         real_scandir = os.scandir
 
         def scandir(path: Any = ".") -> Any:
-            if os.fspath(path) == os.fspath(folder):
+            if not isinstance(path, int) and os.fspath(path) == os.fspath(folder):
                 raise PermissionError(13, "Permission denied", os.fspath(path))
             return real_scandir(path)
 

@@ -13,6 +13,7 @@ from pytest_deppolicy.cache import (
     EvaluationCache,
     Stored,
     cache_directory,
+    cache_entry,
     environment_stamp,
 )
 from tests.conftest import Site
@@ -85,7 +86,7 @@ class TestEnvironmentStamp:
 class TestEvaluationCache:
     def test_round_trip(self, tmp_path: Path) -> None:
         cache = EvaluationCache(tmp_path / "c")
-        assert cache.save(KEY, "s", [], {}, STORED)
+        assert cache.save(cache_entry(KEY, "s", [], {}, STORED))
         assert cache.load(KEY, "s", {}) == STORED
 
     def test_missing_file_is_a_miss(self, tmp_path: Path) -> None:
@@ -94,13 +95,13 @@ class TestEvaluationCache:
     @pytest.mark.parametrize("content", ["", "{", "[]", "null", '{"format": 1}', "\x00\xff"])
     def test_corrupt_file_is_a_miss(self, tmp_path: Path, content: str) -> None:
         cache = EvaluationCache(tmp_path)
-        (tmp_path / "last-evaluation.json").write_text(content, encoding="utf-8")
+        (tmp_path / "last-evaluation").write_text(content, encoding="utf-8")
         assert cache.load(KEY, "s", {}) is None
 
     def test_tampered_content_is_a_miss(self, tmp_path: Path) -> None:
         cache = EvaluationCache(tmp_path)
-        cache.save(KEY, "s", [], {}, STORED)
-        file = tmp_path / "last-evaluation.json"
+        cache.save(cache_entry(KEY, "s", [], {}, STORED))
+        file = tmp_path / "last-evaluation"
         document = json.loads(file.read_text())
         document["evaluation"]["findings"] = [{"kind": "missing"}]
         file.write_text(json.dumps(document))
@@ -108,7 +109,7 @@ class TestEvaluationCache:
 
     def test_other_key_or_stamp_is_a_miss(self, tmp_path: Path) -> None:
         cache = EvaluationCache(tmp_path)
-        cache.save(KEY, "s", [], {}, STORED)
+        cache.save(cache_entry(KEY, "s", [], {}, STORED))
         assert cache.load("other", "s", {}) is None
         assert cache.load(KEY, "other", {}) is None
 
@@ -117,7 +118,7 @@ class TestEvaluationCache:
         requirements.write_text("alpha\n")
         created_later = tmp_path / "setup.cfg"
         cache = EvaluationCache(tmp_path / "c")
-        cache.save(KEY, "s", [requirements, created_later], {}, STORED)
+        cache.save(cache_entry(KEY, "s", [requirements, created_later], {}, STORED))
         assert cache.load(KEY, "s", {}) == STORED
         created_later.write_text("[metadata]\n")
         assert cache.load(KEY, "s", {}) is None
@@ -128,7 +129,7 @@ class TestEvaluationCache:
 
     def test_changed_environment_variable_is_a_miss(self, tmp_path: Path) -> None:
         cache = EvaluationCache(tmp_path)
-        cache.save(KEY, "s", [], {"TORCH_VERSION": "2.1.0", "UNSET": None}, STORED)
+        cache.save(cache_entry(KEY, "s", [], {"TORCH_VERSION": "2.1.0", "UNSET": None}, STORED))
         assert cache.load(KEY, "s", {"TORCH_VERSION": "2.1.0"}) == STORED
         assert cache.load(KEY, "s", {"TORCH_VERSION": "2.2.0"}) is None
         assert cache.load(KEY, "s", {"TORCH_VERSION": "2.1.0", "UNSET": "x"}) is None
@@ -141,21 +142,23 @@ class TestEvaluationCache:
 
         monkeypatch.setattr(os, "replace", refuse)
         cache = EvaluationCache(tmp_path)
-        assert not cache.save(KEY, "s", [], {}, STORED)
+        assert not cache.save(cache_entry(KEY, "s", [], {}, STORED))
         assert list(tmp_path.iterdir()) == []
 
     def test_folder_that_is_a_file_is_not_an_error(self, tmp_path: Path) -> None:
         (tmp_path / "file").write_text("")
-        assert not EvaluationCache(tmp_path / "file" / "c").save(KEY, "s", [], {}, STORED)
+        assert not EvaluationCache(tmp_path / "file" / "c").save(
+            cache_entry(KEY, "s", [], {}, STORED)
+        )
 
 
 @pytest.mark.parametrize(
     ("setting", "expected"),
     [
-        ("", "root/.pytest_cache/d/deppolicy"),
-        (".pytest_cache", "root/.pytest_cache/d/deppolicy"),
-        ("build/cache", "root/build/cache/d/deppolicy"),
-        ("$CACHE_HOME/x", "elsewhere/x/d/deppolicy"),
+        ("", "root/.pytest_cache/v/deppolicy"),
+        (".pytest_cache", "root/.pytest_cache/v/deppolicy"),
+        ("build/cache", "root/build/cache/v/deppolicy"),
+        ("$CACHE_HOME/x", "elsewhere/x/v/deppolicy"),
     ],
 )
 def test_cache_directory_resolves_like_pytest(
@@ -193,7 +196,7 @@ class TestPlugin:
         assert project.runpytest("--deppolicy").ret == 6  # creates pytest's cache folder
         first = project.runpytest("--deppolicy-only")
         assert first.ret == 6
-        assert list((project.path / ".pytest_cache" / "d" / "deppolicy").iterdir())
+        assert list((project.path / ".pytest_cache" / "v" / "deppolicy").iterdir())
         with monkeypatch.context() as patch:
             self.forbid_evaluation(patch)
             second = project.runpytest("--deppolicy-only")
@@ -208,7 +211,7 @@ class TestPlugin:
         assert project.runpytest().ret == 0
         cache = project.path / ".pytest_cache"
         assert (cache / ".gitignore").is_file()
-        assert (cache / "d" / "deppolicy" / "last-evaluation.json").is_file()
+        assert (cache / "v" / "deppolicy" / "last-evaluation").is_file()
 
     def test_an_edited_requirements_file_is_read_again(
         self, project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
@@ -226,7 +229,7 @@ class TestPlugin:
     def test_a_corrupt_cache_never_changes_the_verdict(self, project: pytest.Pytester) -> None:
         project.runpytest("--deppolicy")
         first = project.runpytest("--deppolicy-only")
-        file = project.path / ".pytest_cache" / "d" / "deppolicy" / "last-evaluation.json"
+        file = project.path / ".pytest_cache" / "v" / "deppolicy" / "last-evaluation"
         for garbage in ("", "{not json", json.dumps({"format": 1, "checksum": "x"})):
             file.write_text(garbage)
             again = project.runpytest("--deppolicy-only")

@@ -105,15 +105,10 @@ def assert_same_verdict(outcomes: list[Outcome], returncode: int) -> None:
 
 
 def assert_cache_is_sound(cache: Path) -> None:
-    """Every value pytest keeps under ``v/``, every file the plugin keeps under
-    ``d/deppolicy/`` and every ``*.json`` anywhere in the cache parses as JSON."""
+    """Every value kept under ``v/`` (pytest's and the plugin's ``v/deppolicy/``) and every
+    ``*.json`` anywhere in the cache parses as JSON."""
     assert cache.is_dir()
-    values = [
-        path
-        for folder in (cache / "v", cache / "d" / "deppolicy")
-        for path in folder.rglob("*")
-        if path.is_file()
-    ]
+    values = [path for folder in (cache / "v",) for path in folder.rglob("*") if path.is_file()]
     for path in {*values, *cache.rglob("*.json")}:
         try:
             json.loads(path.read_text(encoding="utf-8"))

@@ -20,13 +20,12 @@ from typing import Any, Union
 
 import packaging
 import pytest
-from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import Version
 
 from pytest_deppolicy import reqfile
 from pytest_deppolicy.__main__ import main
 from tests.conftest import Site
+from tests.expected import marker_error, req_error
 
 pytest_plugins = ["pytester"]
 
@@ -45,23 +44,6 @@ TRUTH_ERROR = "UsageError" if Version(pytest.__version__) >= Version("9.1") else
 IS_ROOT = getattr(os, "geteuid", lambda: -1)() == 0
 
 Content = Union[str, bytes]
-
-
-def req_error(text: str) -> str:
-    """packaging's own reason for refusing ``text`` (its wording changes between releases)."""
-    try:
-        Requirement(text)
-    except InvalidRequirement as e:
-        return str(e).splitlines()[0]
-    raise AssertionError(f"{text!r} is a valid requirement")
-
-
-def marker_error(text: str) -> str:
-    try:
-        Marker(text)
-    except InvalidMarker as e:
-        return str(e).splitlines()[0]
-    raise AssertionError(f"{text!r} is a valid marker")
 
 
 @pytest.fixture

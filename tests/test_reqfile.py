@@ -11,13 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from packaging.markers import InvalidMarker, Marker
-from packaging.requirements import InvalidRequirement, Requirement
-from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 
 from pytest_deppolicy.errors import RequirementsFileError
 from pytest_deppolicy.reqfile import parse_requirements_file, preprocess
 from pytest_deppolicy.requirement import Entry
+from tests.expected import marker_error, req_error, wheel_error
 
 DATA = Path(__file__).parent / "data"
 OPTIONS_HINT = (
@@ -505,30 +503,6 @@ def test_file_url_include_is_read_locally(tmp_path: Path) -> None:
 
 
 # --- errors ----------------------------------------------------------------------------
-
-
-def req_error(text: str) -> str:
-    try:
-        Requirement(text)
-    except InvalidRequirement as e:
-        return str(e).splitlines()[0]
-    raise AssertionError(f"{text!r} is a valid requirement")
-
-
-def marker_error(text: str) -> str:
-    try:
-        Marker(text)
-    except InvalidMarker as e:
-        return str(e).splitlines()[0]
-    raise AssertionError(f"{text!r} is a valid marker")
-
-
-def wheel_error(filename: str) -> str:
-    try:
-        parse_wheel_filename(filename)
-    except InvalidWheelFilename as e:
-        return str(e).splitlines()[0]
-    raise AssertionError(f"{filename!r} is a valid wheel filename")
 
 
 R = "{tmp}/requirements.txt:1"

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pytest_deppolicy.errors import DepPolicyError
+from pytest_deppolicy.policy import display_path
 from pytest_deppolicy.reqfile import parse_requirements_file
 
 if TYPE_CHECKING:
@@ -37,16 +37,9 @@ def entry_as_json(entry: Entry, folder: Path) -> dict[str, Any]:
         "editable": entry.editable,
         "constraint": entry.constraint,
         "hashes": sorted(entry.hashes),
-        "source": _relative_posix(entry.source, folder),
+        "source": display_path(entry.source, folder),
         "line": entry.line,
     }
-
-
-def _relative_posix(path: Path, folder: Path) -> str:
-    try:
-        return Path(os.path.relpath(path, folder)).as_posix()
-    except ValueError:  # another drive, on Windows
-        return path.as_posix()
 
 
 def _parser() -> argparse.ArgumentParser:

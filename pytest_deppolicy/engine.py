@@ -32,7 +32,6 @@ class Outcome:
 
     policy: Policy
     evaluation: Evaluation
-    from_cache: bool = False
     pending: PendingSave | None = None
 
 
@@ -78,7 +77,7 @@ def run(
     if cache is not None:
         stored = cache.load(key, stamp, os.environ)
         if stored is not None:
-            return Outcome(_restored_policy(settings, runners, stored), _restored(stored), True)
+            return Outcome(_restored_policy(settings, runners, stored), _restored(stored))
     return _evaluate(settings, interpreter, runners, paths, key, stamp, cache)
 
 
@@ -110,7 +109,7 @@ def _evaluate(
     # Written now only where pytest's cache folder already exists; otherwise once pytest
     # has made it (plugin.py), so the folder gets pytest's .gitignore.
     saved = cache is not None and cache.root.is_dir() and cache.save(pending.entry())
-    return Outcome(policy, evaluation, from_cache=False, pending=None if saved else pending)
+    return Outcome(policy, evaluation, pending=None if saved else pending)
 
 
 def _inputs(policy: Policy) -> Iterator[Path]:

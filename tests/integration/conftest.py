@@ -186,6 +186,22 @@ class GitProject:
         return f"{self.name} @ git+{self.url}@{revision or self.commit}"
 
 
+def write_flit_project(path: Path, name: str, description: str) -> Path:
+    """A one-module project, version 0.1.0, built by flit_core (which the wheelhouse holds)."""
+    (path / name).mkdir(parents=True)
+    (path / name / "__init__.py").write_text(f'"""{description}"""\n')
+    (path / "pyproject.toml").write_text(
+        "[build-system]\n"
+        'requires = ["flit_core>=3.4,<4"]\n'
+        'build-backend = "flit_core.buildapi"\n\n'
+        "[project]\n"
+        f'name = "{name}"\n'
+        'version = "0.1.0"\n'
+        f'description = "{description}"\n'
+    )
+    return path
+
+
 @pytest.fixture(scope="session")
 def wheelhouse() -> Path:
     value = os.environ.get(WHEELHOUSE_ENV, "").strip()
@@ -245,17 +261,8 @@ def git_project(tmp_path: Path) -> GitProject:
     git = shutil.which("git")
     if git is None:
         skip_or_fail("git is not installed")
-    path = tmp_path / "gitpkg-src"
-    (path / "gitpkg").mkdir(parents=True)
-    (path / "gitpkg" / "__init__.py").write_text('"""A tiny project installed from git."""\n')
-    (path / "pyproject.toml").write_text(
-        "[build-system]\n"
-        'requires = ["flit_core>=3.4,<4"]\n'
-        'build-backend = "flit_core.buildapi"\n\n'
-        "[project]\n"
-        'name = "gitpkg"\n'
-        'version = "0.1.0"\n'
-        'description = "A tiny project installed from git."\n'
+    path = write_flit_project(
+        tmp_path / "gitpkg-src", "gitpkg", "A tiny project installed from git."
     )
     env = clean_environ(
         {

@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from .conftest import write_flit_project
+
 if TYPE_CHECKING:
     from .conftest import GitProject, MakeVenv, Venv
 
@@ -16,23 +18,12 @@ pytestmark = pytest.mark.integration
 WRONG_COMMIT = "0" * 40
 
 
-def make_local_project(root: Path) -> Path:
-    project = root / "localpkg"
-    (project / "localpkg").mkdir(parents=True)
-    (project / "localpkg" / "__init__.py").write_text('"""A local project."""\n')
-    (project / "pyproject.toml").write_text(
-        '[build-system]\nrequires = ["flit_core>=3.4,<4"]\nbuild-backend = "flit_core.buildapi"\n\n'
-        '[project]\nname = "localpkg"\nversion = "0.1.0"\ndescription = "local"\n'
-    )
-    return project
-
-
 @pytest.fixture
 def drifted(tmp_path: Path, make_venv: MakeVenv, git_project: GitProject) -> tuple[Venv, Path]:
     """A project whose venv drifted from its pins in three ways, and holds five correct pins."""
     project = tmp_path / "project"
     project.mkdir()
-    local = make_local_project(project)
+    local = write_flit_project(project / "localpkg", "localpkg", "A local project.")
     venv = make_venv()
     venv.install_plugin("alpha==2.0", "beta==1.0", "torchish==2.1.0+cpu", git_project.requirement())
     venv.install(editable=local)

@@ -27,7 +27,7 @@ import os
 import stat
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -36,14 +36,6 @@ FORMAT = 1
 CACHE_KEY = "deppolicy/last-evaluation"
 _FILE = "last-evaluation"
 _METADATA_DIRS = (".dist-info", ".egg-info")
-
-
-@dataclass(frozen=True)
-class Stored:
-    """What a warm start gets back: the evaluation and the Python rules, as JSON data."""
-
-    evaluation: dict[str, Any]
-    python_rules: list[dict[str, Any]]
 
 
 def cache_directory(rootdir: Path, cache_dir_setting: str) -> Path:
@@ -81,18 +73,22 @@ def environment_stamp(paths: Sequence[str]) -> str:
     for entry in paths:
         location = os.path.abspath(entry or os.curdir)
         digest.update(f"\0{location}\n".encode("utf-8", "surrogateescape"))
-        for name, stamp in _metadata_stamps(location):
-            digest.update(f"{name}\0{stamp}\n".encode("utf-8", "surrogateescape"))
+        digest.update(repr(_metadata_stamps(location)).encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 
-def _metadata_stamps(location: str) -> list[tuple[str, str]]:
+def _metadata_stamps(location: str) -> Sequence[object]:
+    """Name, mtime and size of each metadata entry in ``location``, flat: this runs on
+    every start, and one list of plain values, hashed once, costs least.  The names stay
+    in listing order (stable while the folder is unchanged; a reordering would only cost
+    one cold run)."""
     try:
-        names = sorted(name for name in os.listdir(location) if _is_metadata_name(name))
+        listing = os.listdir(location)
     except NotADirectoryError:
-        return [("", _stamp(location))]  # a zip or egg file: its own mtime and size
+        return ["", _stamp(location)]  # a zip or egg file: its own mtime and size
     except (OSError, ValueError):
         return []
+    names = [name for name in listing if name[-5:].lower() == "-info" and _is_metadata_name(name)]
     if not names:
         return []
     if os.stat not in os.supports_dir_fd:  # pragma: no cover - Windows
@@ -100,12 +96,30 @@ def _metadata_stamps(location: str) -> list[tuple[str, str]]:
     try:
         folder = os.open(location, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError:
-        return [(name, "-") for name in names]
+        return names
     try:
         # Relative to an open folder, each stat skips resolving the folder's path again.
-        return [(name, _metadata_stamp_in(folder, name)) for name in names]
+        return _stamps_in(folder, names)
     finally:
         os.close(folder)
+
+
+def _stamps_in(folder: int, names: list[str]) -> list[object]:
+    stamps: list[object] = []
+    add = stamps.append
+    for name in names:
+        add(name)
+        if name[-10:].lower() == ".dist-info":
+            try:
+                status = os.stat(f"{name}/METADATA", dir_fd=folder)
+            except (OSError, ValueError):
+                add(None)
+                continue
+            add(status.st_mtime_ns)
+            add(status.st_size)
+        else:
+            add(_egg_stamp_in(folder, name))
+    return stamps
 
 
 def _is_metadata_name(name: str) -> bool:
@@ -113,9 +127,7 @@ def _is_metadata_name(name: str) -> bool:
     return lower.endswith(_METADATA_DIRS) or lower == "egg-info"
 
 
-def _metadata_stamp_in(folder: int, name: str) -> str:
-    if name.lower().endswith(".dist-info"):
-        return _stamp(f"{name}/METADATA", folder)
+def _egg_stamp_in(folder: int, name: str) -> str:
     if _stamp(name, folder).startswith("d"):  # egg-info folder: headers and requirements apart
         return _stamp(f"{name}/PKG-INFO", folder) + _stamp(f"{name}/requires.txt", folder)
     return _stamp(name, folder)
@@ -149,7 +161,8 @@ class EvaluationCache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
 
-    def load(self, key: str, stamp: str, environ: Mapping[str, str]) -> Stored | None:
+    def load(self, key: str, stamp: str, environ: Mapping[str, str]) -> dict[str, Any] | None:
+        """The stored outcome (plain data) if everything it depended on is unchanged."""
         try:
             document = json.loads((self.directory / _FILE).read_text(encoding="utf-8"))
             return _validated(document, key, stamp, environ)
@@ -185,23 +198,24 @@ def cache_entry(
     stamp: str,
     inputs: Sequence[Path],
     environ_used: Mapping[str, str | None],
-    stored: Stored,
+    outcome: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """The stored document: what the evaluation depended on, the evaluation, a checksum."""
+    """The stored document: what the outcome depended on, the outcome, a checksum."""
     entry: dict[str, Any] = {
         "format": FORMAT,
         "key": key,
         "stamp": stamp,
         "inputs": file_stamps(inputs),
         "environ": dict(environ_used),
-        "evaluation": stored.evaluation,
-        "python_rules": stored.python_rules,
+        "outcome": outcome,
     }
     entry["checksum"] = _checksum(entry)
     return entry
 
 
-def _validated(document: Any, key: str, stamp: str, environ: Mapping[str, str]) -> Stored | None:
+def _validated(
+    document: Any, key: str, stamp: str, environ: Mapping[str, str]
+) -> dict[str, Any] | None:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         return None
     checksum = document.pop("checksum", None)
@@ -214,7 +228,8 @@ def _validated(document: Any, key: str, stamp: str, environ: Mapping[str, str]) 
         return None
     if any(environ.get(name) != value for name, value in document["environ"].items()):
         return None
-    return Stored(evaluation=document["evaluation"], python_rules=document["python_rules"])
+    outcome = document["outcome"]
+    return outcome if isinstance(outcome, dict) else None
 
 
 def _checksum(payload: Mapping[str, Any]) -> str:
@@ -240,7 +255,6 @@ def plain(value: Any) -> Any:
 __all__ = [
     "CACHE_KEY",
     "EvaluationCache",
-    "Stored",
     "cache_directory",
     "cache_entry",
     "environment_stamp",

@@ -1,167 +1,159 @@
-"""One check, start to finish: sources → policy → inventory → evaluation, with a warm start.
+"""One check, start to finish: sources → policy → inventory → evaluation → outcome, with a
+warm start.
 
-``plugin.py`` calls :func:`run` once per session; nothing here knows about pytest.
+``plugin.py`` calls :func:`run` once per session; nothing here knows about pytest.  A warm
+start is keyed on the raw option values, so it needs neither the settings' validation
+nor ``packaging``: everything past the cache lookup is imported on a miss only.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from pytest_deppolicy import __version__
-from pytest_deppolicy.cache import (
-    EvaluationCache,
-    Stored,
-    cache_entry,
-    environment_stamp,
-    plain,
-    run_key,
-)
-from pytest_deppolicy.evaluation import Evaluation, Interpreter
-from pytest_deppolicy.policy import PYTHON_VERSION_FILE, Policy, Source
-from pytest_deppolicy.settings import Annotations, Mode, PythonRule, Settings
+from pytest_deppolicy.cache import EvaluationCache, cache_entry, environment_stamp, run_key
+from pytest_deppolicy.options import OUTPUT_KEYS, Given
+from pytest_deppolicy.outcome import Outcome
+
+if TYPE_CHECKING:
+    from pytest_deppolicy.policy import Policy
+    from pytest_deppolicy.settings import Settings
+
+# Files in rootdir that decide the verdict or its fix command, read or not.
+_ROOT_INPUTS = ("pyproject.toml", "requirements.txt", "pylock.toml", "uv.lock")
 
 
-@dataclass
-class Outcome:
-    """A policy and its evaluation; ``pending`` is a cache entry still to be written once
-    pytest has created its cache folder."""
-
-    policy: Policy
-    evaluation: Evaluation
-    pending: PendingSave | None = None
+# NamedTuples rather than dataclasses: this module is imported on every pytest start.
 
 
-@dataclass(frozen=True)
-class PendingSave:
+class Context(NamedTuple):
+    """Where the check runs: pytest's rootdir and invocation folder, the ``sys.path`` to
+    scan, the loaded plugins (their module names key the cache; ``runners`` gives their
+    distributions, which strict mode accepts, and is called on a miss only)."""
+
+    rootdir: Path
+    invocation_dir: Path
+    paths: Sequence[str]
+    plugins: Sequence[str]
+    runners: Callable[[], frozenset[str]]
+
+
+class Checked(NamedTuple):
+    """An outcome; ``pending`` is a cache entry still to be written once pytest has created
+    its cache folder."""
+
+    outcome: Outcome
+    pending: Optional[PendingSave] = None  # noqa: UP045 - evaluated on 3.9
+
+
+class PendingSave(NamedTuple):
     key: str
     stamp: str
     inputs: tuple[Path, ...]
     environ_used: Mapping[str, str | None]
-    stored: Stored
+    outcome: Outcome
 
     def entry(self) -> dict[str, Any]:
-        return cache_entry(self.key, self.stamp, self.inputs, self.environ_used, self.stored)
+        return cache_entry(
+            self.key, self.stamp, self.inputs, self.environ_used, self.outcome.to_data()
+        )
 
 
-def run(
-    settings: Settings,
-    *,
-    interpreter: Interpreter,
-    runners: frozenset[str],
-    paths: Sequence[str],
-    cache: EvaluationCache | None,
-) -> Outcome:
-    """Check the environment on ``paths`` against the settings' policy.
+def run(given: Mapping[str, Given], context: Context, cache: EvaluationCache | None) -> Checked:
+    """Check the environment on ``context.paths`` against the policy ``given`` describes.
 
-    With a ``cache`` whose stored evaluation still holds, nothing is parsed or scanned.
+    With a ``cache`` whose stored outcome still holds, nothing is parsed or scanned.
     """
     key = run_key(
         {
             "plugin": __version__,
-            # Not the mode, --deppolicy-only, the report path or annotations: they change how
-            # a verdict is shown, not the evaluation, and must not evict each other's entry.
-            "settings": plain(
-                replace(
-                    settings, mode=Mode.FAIL, only=False, report=None, annotations=Annotations.NONE
-                )
-            ),
-            "runners": sorted(runners),
+            # Not the mode, --deppolicy-only, the report path or annotations: they change
+            # how a verdict is shown, not the verdict, and must not evict each other's entry.
+            "given": {
+                name: [item.value, item.origin]
+                for name, item in sorted(given.items())
+                if name not in OUTPUT_KEYS
+            },
+            "rootdir": str(context.rootdir),
+            "invocation_dir": str(context.invocation_dir),
+            "home": os.path.expanduser("~"),
+            "plugins": sorted(context.plugins),
             "uname": list(os.uname()) if hasattr(os, "uname") else None,
         }
     )
-    stamp = environment_stamp(paths)
+    stamp = environment_stamp(context.paths)
     if cache is not None:
         stored = cache.load(key, stamp, os.environ)
         if stored is not None:
-            return Outcome(_restored_policy(settings, runners, stored), _restored(stored))
-    return _evaluate(settings, interpreter, runners, paths, key, stamp, cache)
+            try:
+                return Checked(Outcome.from_data(stored))
+            except (KeyError, TypeError, ValueError, AttributeError):
+                pass  # a well-formed entry of another shape: a miss
+    return _evaluate(given, context, key, stamp, cache)
 
 
 def _evaluate(
-    settings: Settings,
-    interpreter: Interpreter,
-    runners: frozenset[str],
-    paths: Sequence[str],
+    given: Mapping[str, Given],
+    context: Context,
     key: str,
     stamp: str,
     cache: EvaluationCache | None,
-) -> Outcome:
+) -> Checked:
     from packaging.utils import canonicalize_name
 
     from pytest_deppolicy.checks import evaluate
+    from pytest_deppolicy.evaluation import Interpreter
     from pytest_deppolicy.inventory import scan
     from pytest_deppolicy.policy import build_policy
+    from pytest_deppolicy.report import render
+    from pytest_deppolicy.settings import resolve
 
+    settings = resolve(given, rootdir=context.rootdir, invocation_dir=context.invocation_dir)
+    interpreter = Interpreter.current()
     environ = RecordingEnviron(os.environ)
     policy = build_policy(
         settings,
         environment=interpreter.environment,
-        runners=frozenset(canonicalize_name(name) for name in runners),
+        runners=frozenset(canonicalize_name(name) for name in context.runners()),
         environ=environ,
     )
-    evaluation = evaluate(policy, scan(paths), interpreter)
-    stored = Stored(evaluation.to_data(), [_rule_data(rule) for rule in policy.python_rules])
-    pending = PendingSave(key, stamp, tuple(_inputs(policy)), dict(environ.used), stored)
+    outcome = render(policy, evaluate(policy, scan(context.paths), interpreter), interpreter)
+    inputs = tuple(_inputs(policy, _named_sources(given, context)))
+    pending = PendingSave(key, stamp, inputs, dict(environ.used), outcome)
     # Written now only where pytest's cache folder already exists; otherwise once pytest
     # has made it (plugin.py), so the folder gets pytest's .gitignore.
     saved = cache is not None and cache.root.is_dir() and cache.save(pending.entry())
-    return Outcome(policy, evaluation, pending=None if saved else pending)
+    return Checked(outcome, pending=None if saved else pending)
 
 
-def _inputs(policy: Policy) -> Iterator[Path]:
-    """Every file whose content the verdict depends on (besides the environment)."""
-    settings = policy.settings
-    seen: set[Path] = set()
-    candidates: list[Path] = list(settings.sources)
+def _named_sources(given: Mapping[str, Given], context: Context) -> list[Path]:
+    """The sources as named, before symlinks are resolved: a link moved to another file
+    must be a miss too."""
+    from pytest_deppolicy.settings import source_paths_as_named
+
+    return source_paths_as_named(given.get("requirements"), context.rootdir, context.invocation_dir)
+
+
+def _inputs(policy: Policy, named: Sequence[Path]) -> Iterator[Path]:
+    """Every file whose content (or absence) the outcome depends on, besides the
+    environment."""
+    settings: Settings = policy.settings
+    candidates: list[Path] = [settings.rootdir / name for name in _ROOT_INPUTS]
+    candidates += named
+    candidates += settings.sources
     for source in policy.sources:
         candidates += source.files
         for entry in source.entries:
             if entry.local_path is not None:
                 candidates += [entry.local_path / "pyproject.toml", entry.local_path / "setup.cfg"]
     if settings.python_version_file:
+        from pytest_deppolicy.policy import PYTHON_VERSION_FILE
+
         candidates.append(settings.rootdir / PYTHON_VERSION_FILE)
-    for path in candidates:
-        if path not in seen:
-            seen.add(path)
-            yield path
-
-
-def _rule_data(rule: PythonRule) -> dict[str, Any]:
-    return {
-        "specifier": str(rule.specifier),
-        "origin": rule.origin,
-        "path": None if rule.path is None else str(rule.path),
-        "line": rule.line,
-    }
-
-
-def _restored(stored: Stored) -> Evaluation:
-    return Evaluation.from_data(stored.evaluation)
-
-
-def _restored_policy(settings: Settings, runners: frozenset[str], stored: Stored) -> Policy:
-    from packaging.specifiers import SpecifierSet
-    from packaging.utils import canonicalize_name
-
-    rules = tuple(
-        PythonRule(
-            SpecifierSet(item["specifier"]),
-            item["origin"],
-            None if item["path"] is None else Path(item["path"]),
-            item["line"],
-        )
-        for item in stored.python_rules
-    )
-    return Policy(
-        settings=settings,
-        sources=tuple(Source(path=path, entries=()) for path in settings.sources),
-        python_rules=rules,
-        runners=frozenset(canonicalize_name(name) for name in runners),
-    )
+    yield from dict.fromkeys(candidates)
 
 
 class RecordingEnviron(Mapping[str, str]):

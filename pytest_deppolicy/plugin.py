@@ -12,27 +12,26 @@ import os
 import sys
 import warnings
 from collections.abc import Generator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import pytest
 
-from pytest_deppolicy import engine, report
+from pytest_deppolicy import engine
 from pytest_deppolicy.cache import CACHE_KEY, EvaluationCache, cache_directory
 from pytest_deppolicy.errors import DepPolicyError, SettingsError
-from pytest_deppolicy.evaluation import Evaluation, Interpreter
-from pytest_deppolicy.policy import Policy, display_path
-from pytest_deppolicy.settings import (
+from pytest_deppolicy.options import (
     OPTIONS,
     Annotations,
     Given,
     Mode,
     Option,
-    Settings,
+    Outputs,
     ini_line,
-    resolve,
+    outputs,
 )
+from pytest_deppolicy.outcome import Outcome, printable, write_json
 from pytest_deppolicy.warning import DepPolicyWarning
 
 EXIT_POLICY_FAILED = 6
@@ -41,10 +40,8 @@ _MODE_NAMES = frozenset(mode.value for mode in Mode)
 
 @dataclass
 class _State:
-    settings: Settings
-    policy: Policy | None = None
-    evaluation: Evaluation | None = None
-    interpreter: Interpreter = field(default_factory=Interpreter.current)
+    outputs: Outputs
+    outcome: Outcome | None = None
     mode: Mode = Mode.WARN
     reported: bool = False
     conftest_failure: str | None = None
@@ -52,7 +49,7 @@ class _State:
 
     @property
     def failing(self) -> bool:
-        return self.mode is Mode.FAIL and self.evaluation is not None and not self.evaluation.ok
+        return self.mode is Mode.FAIL and self.outcome is not None and not self.outcome.ok
 
 
 _STATE = pytest.StashKey[_State]()
@@ -87,7 +84,7 @@ def pytest_load_initial_conftests(
         # The drift explains the broken conftest; report the drift, not the ImportError.
         state.conftest_failure = _conftest_failure(outcome.excinfo[1], early_config.rootpath)
         outcome.force_result(None)
-    elif state.evaluation is not None and state.evaluation.findings:
+    elif state.outcome is not None and state.outcome.findings:
         _write_early(state)
 
 
@@ -124,25 +121,25 @@ def _looks_like_path(value: str) -> bool:
 
 
 def _run_check(config: pytest.Config) -> _State:
-    settings = resolve(
-        _given(config), rootdir=config.rootpath, invocation_dir=config.invocation_params.dir
-    )
-    state = _State(settings=settings, mode=settings.mode)
-    if settings.mode is Mode.OFF:
+    given = _given(config)
+    rootdir, invocation_dir = config.rootpath, config.invocation_params.dir
+    shown = outputs(given, rootdir=rootdir, invocation_dir=invocation_dir)
+    state = _State(outputs=shown, mode=shown.mode)
+    if shown.mode is Mode.OFF:
         return state
-    outcome = engine.run(
-        settings,
-        interpreter=state.interpreter,
-        runners=_loaded_plugin_distributions(config),
+    context = engine.Context(
+        rootdir=rootdir,
+        invocation_dir=invocation_dir,
         paths=sys.path,
-        cache=_cache(config),
+        plugins=_plugin_modules(config),
+        runners=lambda: _loaded_plugin_distributions(config),
     )
-    state.policy, state.evaluation = outcome.policy, outcome.evaluation
-    state.pending_save = outcome.pending
-    if settings.mode is Mode.WARN and not settings.only:
-        state.mode = _issue_warnings(config, state.evaluation)
-    if settings.report is not None:
-        _write_json_report(state, settings.report)
+    checked = engine.run(given, context, _cache(config))
+    state.outcome, state.pending_save = checked.outcome, checked.pending
+    if shown.mode is Mode.WARN and not shown.only:
+        state.mode = _issue_warnings(config, checked.outcome)
+    if shown.report is not None:
+        _write_json_report(state, shown.report)
     return state
 
 
@@ -153,6 +150,14 @@ def _cache(config: pytest.Config) -> EvaluationCache | None:
     if getattr(config.known_args_namespace, "cacheclear", False):
         return None  # pytest empties the folder later, in pytest_configure
     return EvaluationCache(cache_directory(config.rootpath, str(config.getini("cache_dir"))))
+
+
+def _plugin_modules(config: pytest.Config) -> list[str]:
+    """The plugins pytest loaded from entry points, by module name (cheap: no metadata)."""
+    return [
+        str(getattr(plugin, "__name__", type(plugin).__name__))
+        for plugin, _dist in config.pluginmanager.list_plugin_distinfo()
+    ]
 
 
 def _loaded_plugin_distributions(config: pytest.Config) -> frozenset[str]:
@@ -182,23 +187,23 @@ def _given(config: pytest.Config) -> dict[str, Given]:
 def _ini_value(config: pytest.Config, option: Option, overridden: bool) -> Given:
     assert option.ini is not None
     if overridden:
-        origin, path, line = f"-o {option.ini}", None, None
+        origin, path = f"-o {option.ini}", None
     else:
-        path = config.inipath
-        origin, line = f"{option.ini} in the ini file", ini_line(path, option.ini)
+        origin, path = f"{option.ini} in the ini file", config.inipath
     try:
         value = config.getini(option.ini)
     except (ValueError, pytest.UsageError) as exc:  # pytest >= 9.1 raises UsageError
         raise SettingsError(
-            f"invalid value for {option.ini}: {_one_line(exc)}", path=path, line=line
+            f"invalid value for {option.ini}: {_one_line(exc)}",
+            path=path,
+            line=ini_line(path, option.ini),
         ) from None
-    return Given(value, origin, path, line)
+    return Given(value, origin, path, option.ini)
 
 
-def _issue_warnings(config: pytest.Config, evaluation: Evaluation) -> Mode:
+def _issue_warnings(config: pytest.Config, outcome: Outcome) -> Mode:
     """Issue each finding as a warning; a filter that makes it an error turns on fail mode."""
-    for finding in report.sort_findings(evaluation.findings):
-        text = report.printable(report.located(finding))
+    for text in outcome.warnings:
         try:
             config.issue_config_time_warning(DepPolicyWarning(text), stacklevel=2)
         except DepPolicyWarning:
@@ -207,17 +212,9 @@ def _issue_warnings(config: pytest.Config, evaluation: Evaluation) -> Mode:
 
 
 def _write_json_report(state: _State, path: Path) -> None:
-    assert state.policy is not None
-    assert state.evaluation is not None
-    document = report.to_json(
-        state.policy,
-        state.evaluation,
-        state.interpreter,
-        mode=state.mode.value,
-        ok=state.evaluation.ok,
-    )
+    assert state.outcome is not None
     try:
-        report.write_json(path, document)
+        write_json(path, state.outcome.json_report(state.mode.value))
     except OSError as exc:
         raise SettingsError(
             f"cannot write the JSON report: {exc.strerror or exc}", path=path
@@ -227,12 +224,12 @@ def _write_json_report(state: _State, path: Path) -> None:
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
     """``--deppolicy-only``: report and exit before any session starts."""
     state = config.stash.get(_STATE, None)
-    if state is None or not state.settings.only:
+    if state is None or not state.outputs.only:
         return None
     for line in _report_body(state, header=True, verbose=_verbose(config)):
         sys.stdout.write(line + "\n")
     sys.stdout.flush()
-    errors = state.evaluation is not None and not state.evaluation.ok
+    errors = state.outcome is not None and not state.outcome.ok
     return EXIT_POLICY_FAILED if errors else 0
 
 
@@ -240,9 +237,7 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     state = config.stash.get(_STATE, None)
     if state is None:
         return None
-    if state.policy is None or state.evaluation is None:
-        return "deppolicy: off"
-    return report.header_line(state.policy, state.evaluation, state.interpreter)
+    return "deppolicy: off" if state.outcome is None else state.outcome.header
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -264,21 +259,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection(session: pytest.Session) -> None:
     state = session.config.stash.get(_STATE, None)
-    if state is None or state.evaluation is None:
+    if state is None or state.outcome is None:
         return
     _record_junit_case(session.config, state)
     if not state.failing:
         return
     _write_section(session.config, state)
-    assert state.evaluation is not None
-    pytest.exit(report.verdict_line(state.evaluation), returncode=EXIT_POLICY_FAILED)
+    pytest.exit(state.outcome.verdict, returncode=EXIT_POLICY_FAILED)
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     state = config.stash.get(_STATE, None)
-    if state is None or state.evaluation is None:
+    if state is None or state.outcome is None:
         return
-    if state.evaluation.findings or _verbose(config):
+    if state.outcome.findings or _verbose(config):
         _write_section(config, state)
 
 
@@ -314,9 +308,9 @@ def _record_junit_case(config: pytest.Config, state: _State) -> None:
     )
     if junit is None:
         return
-    assert state.evaluation is not None
+    assert state.outcome is not None
     failed = state.failing
-    text = "\n".join(report.summary_lines(state.evaluation.findings)) if failed else None
+    text = "\n".join(state.outcome.summary) if failed else None
     call: Literal["failed", "passed"] = "failed" if failed else "passed"
     phases: tuple[tuple[Literal["call", "teardown"], Literal["failed", "passed"]], ...] = (
         ("call", call),
@@ -350,22 +344,20 @@ def _write_section(config: pytest.Config, state: _State) -> None:
 
 
 def _report_body(state: _State, *, header: bool, verbose: bool = False) -> Sequence[str]:
-    if state.policy is None or state.evaluation is None:
+    outcome = state.outcome
+    if outcome is None:
         return ["deppolicy: off"] if header else []
-    lines = (
-        [report.header_line(state.policy, state.evaluation, state.interpreter)] if header else []
-    )
+    lines = [outcome.header] if header else []
     if verbose:
-        lines += report.verbose_lines(state.evaluation)
-    lines += report.report_lines(state.policy, state.evaluation)
+        lines += outcome.verbose
+    lines += outcome.body
     if state.conftest_failure is not None:
-        lines.append(state.conftest_failure)
+        lines.append(printable(state.conftest_failure))
     if header:
-        lines.append(report.verdict_line(state.evaluation))
-    lines = [report.printable(line) for line in lines]
-    if state.settings.annotations is Annotations.GITHUB:
+        lines.append(outcome.verdict)
+    if state.outputs.annotations is Annotations.GITHUB:
         # Escaped as the workflow-command format requires (CR and LF included).
-        lines += report.github_annotations(state.evaluation.findings)
+        lines += outcome.annotations
     return lines
 
 
@@ -375,6 +367,8 @@ def _write_early(state: _State) -> None:
 
 
 def _relative_error(exc: DepPolicyError, rootdir: Path) -> str:
+    from pytest_deppolicy.policy import display_path
+
     if exc.path is not None:
         exc.path = display_path(exc.path, rootdir)
     return str(exc)
@@ -383,6 +377,8 @@ def _relative_error(exc: DepPolicyError, rootdir: Path) -> str:
 def _conftest_failure(exc: BaseException, rootdir: Path) -> str:
     """pytest's ConftestImportFailure (not public API) carries ``path`` and the error, as
     ``cause`` (pytest >= 8) or ``excinfo`` (pytest 7)."""
+    from pytest_deppolicy.policy import display_path
+
     path = getattr(exc, "path", None)
     where = "conftest.py" if path is None else display_path(path, rootdir)
     excinfo = getattr(exc, "excinfo", None)

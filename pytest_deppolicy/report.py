@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import errno
-import json
-import os
 import shlex
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -12,9 +9,29 @@ from typing import Any
 
 from pytest_deppolicy.evaluation import Evaluation, Interpreter
 from pytest_deppolicy.findings import RESTORABLE, Finding, Kind
+from pytest_deppolicy.outcome import Outcome, printable, write_json
 from pytest_deppolicy.policy import Policy, display_path
 
 SCHEMA = 1
+
+
+def render(policy: Policy, evaluation: Evaluation, interpreter: Interpreter) -> Outcome:
+    """Everything a run may show about this evaluation, built once (and cached)."""
+    findings = sort_findings(evaluation.findings)
+    document = to_json(policy, evaluation, interpreter, mode="", ok=evaluation.ok)
+    del document["mode"]
+    return Outcome(
+        ok=evaluation.ok,
+        findings=len(findings),
+        header=printable(header_line(policy, evaluation, interpreter)),
+        verdict=verdict_line(evaluation),
+        body=tuple(printable(line) for line in report_lines(policy, evaluation)),
+        verbose=tuple(printable(line) for line in verbose_lines(evaluation)),
+        warnings=tuple(printable(located(finding)) for finding in findings),
+        summary=tuple(summary_lines(findings)),
+        annotations=tuple(github_annotations(findings)),
+        document=document,
+    )
 
 
 def header_line(policy: Policy, evaluation: Evaluation, interpreter: Interpreter) -> str:
@@ -180,27 +197,6 @@ def to_json(
     }
 
 
-def write_json(path: Path, document: dict[str, Any]) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except FileExistsError:  # a file where a folder of the path should be
-        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)) from None
-    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-
-
-def printable(text: str) -> str:
-    """``text`` with control characters escaped, so one finding stays one terminal line
-    (a CR or LF from a file name or URL must not start a line that CI reads as a command)."""
-    if text.isprintable():
-        return text
-    return "".join(char if char.isprintable() else _escape_char(char) for char in text)
-
-
-def _escape_char(char: str) -> str:
-    escaped = repr(char)[1:-1]
-    return escaped if escaped != char else f"\\x{ord(char):02x}"
-
-
 def github_annotations(findings: Iterable[Finding]) -> list[str]:
     """Each finding as a GitHub Actions workflow command, escaped as the format requires."""
     return [_annotation(finding) for finding in sort_findings(findings)]
@@ -223,3 +219,21 @@ def _escape_data(text: str) -> str:
 
 def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+__all__ = [
+    "SCHEMA",
+    "fix_commands",
+    "github_annotations",
+    "header_line",
+    "located",
+    "printable",
+    "render",
+    "report_lines",
+    "sort_findings",
+    "summary_lines",
+    "to_json",
+    "verbose_lines",
+    "verdict_line",
+    "write_json",
+]

@@ -11,7 +11,6 @@ import pytest
 
 from pytest_deppolicy.cache import (
     EvaluationCache,
-    Stored,
     cache_directory,
     cache_entry,
     environment_stamp,
@@ -20,7 +19,7 @@ from tests.conftest import Site
 from tests.fakes import write_dist
 
 KEY = "k" * 32
-STORED = Stored(evaluation={"findings": []}, python_rules=[])
+STORED = {"ok": True, "findings": 0, "header": "deppolicy: ...", "verdict": "deppolicy: 0 errors"}
 
 
 def bump(path: Path) -> None:
@@ -103,7 +102,7 @@ class TestEvaluationCache:
         cache.save(cache_entry(KEY, "s", [], {}, STORED))
         file = tmp_path / "last-evaluation"
         document = json.loads(file.read_text())
-        document["evaluation"]["findings"] = [{"kind": "missing"}]
+        document["outcome"]["findings"] = 1
         file.write_text(json.dumps(document))
         assert cache.load(KEY, "s", {}) is None
 
@@ -168,18 +167,24 @@ def test_cache_directory_resolves_like_pytest(
     assert cache_directory(tmp_path / "root", setting) == tmp_path / expected
 
 
+@pytest.fixture
+def bare_project(
+    pytester: pytest.Pytester, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> pytest.Pytester:
+    """One passing test, alpha 1.0 installed, no policy source yet."""
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    site.add("alpha", "1.0")
+    pytester.makepyfile(test_one="def test_one():\n    pass\n")
+    return pytester
+
+
 class TestPlugin:
     """Through pytest: the second run reuses the first one's evaluation."""
 
     @pytest.fixture
-    def project(
-        self, pytester: pytest.Pytester, site: Site, monkeypatch: pytest.MonkeyPatch
-    ) -> pytest.Pytester:
-        monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
-        site.add("alpha", "1.0")
-        pytester.makepyfile(test_one="def test_one():\n    pass\n")
-        (pytester.path / "requirements.txt").write_text("alpha==1.0\nbeta>=1\n")
-        return pytester
+    def project(self, bare_project: pytest.Pytester) -> pytest.Pytester:
+        (bare_project.path / "requirements.txt").write_text("alpha==1.0\nbeta>=1\n")
+        return bare_project
 
     @staticmethod
     def forbid_evaluation(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -274,3 +279,84 @@ def test_an_edited_include_with_no_requirements_yet_is_read_again(
     (pytester.path / "extra.txt").write_text("# now something\nbeta>=1\n")
     bump(pytester.path / "extra.txt")
     assert pytester.runpytest("--deppolicy").ret == 6
+
+
+class TestKeyedOnWhatWasGiven:
+    """The warm start is keyed on the raw option values, so the files that the resolved
+    settings came from must invalidate it on their own."""
+
+    @pytest.fixture
+    def project(self, bare_project: pytest.Pytester) -> pytest.Pytester:
+        return bare_project
+
+    def test_a_default_source_created_later_is_read(self, project: pytest.Pytester) -> None:
+        assert project.runpytest("--deppolicy").ret == 0
+        (project.path / "requirements.txt").write_text("alpha==2.0\n")
+        assert project.runpytest("--deppolicy").ret == 6
+
+    def test_a_changed_requires_python_is_read(self, project: pytest.Pytester) -> None:
+        pyproject = project.path / "pyproject.toml"
+        pyproject.write_text('[project]\nname = "p"\nversion = "1"\nrequires-python = ">=3"\n')
+        assert project.runpytest("--deppolicy").ret == 0
+        pyproject.write_text('[project]\nname = "p"\nversion = "1"\nrequires-python = "<3"\n')
+        bump(pyproject)
+        assert project.runpytest("--deppolicy").ret == 6
+
+    def test_a_uv_lock_created_later_changes_the_fix_command(
+        self, project: pytest.Pytester, site: Site
+    ) -> None:
+        site.add("beta", "1.0", installer="uv")
+        (project.path / "requirements.txt").write_text("beta==2.0\n")
+        assert project.runpytest().ret == 0  # creates pytest's cache folder, and an entry
+        first = project.runpytest("--deppolicy-only")
+        assert "To restore the environment: uv pip install -r requirements.txt" in first.outlines
+        (project.path / "uv.lock").write_text("version = 1\n")
+        second = project.runpytest("--deppolicy-only")
+        assert "To restore the environment: uv sync" in second.outlines
+
+    def test_a_source_symlink_pointed_elsewhere_is_read(self, project: pytest.Pytester) -> None:
+        (project.path / "good.txt").write_text("alpha==1.0\n")
+        (project.path / "bad.txt").write_text("alpha==2.0\n")
+        link = project.path / "current.txt"
+        link.symlink_to("good.txt")
+        option = "--deppolicy-requirements=current.txt"
+        assert project.runpytest("--deppolicy", option).ret == 0
+        link.unlink()
+        link.symlink_to("bad.txt")
+        assert project.runpytest("--deppolicy", option).ret == 6
+
+    def test_output_options_share_one_entry(
+        self, project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        (project.path / "requirements.txt").write_text("alpha==2.0\n")
+        assert project.runpytest("--deppolicy").ret == 6
+        with monkeypatch.context() as patch:
+            TestPlugin.forbid_evaluation(patch)
+            assert project.runpytest("--deppolicy=warn").ret == 0
+            assert project.runpytest("--deppolicy-only").ret == 6
+            report = project.path / "out.json"
+            assert project.runpytest("--deppolicy", f"--deppolicy-report={report}").ret == 6
+        document = json.loads(report.read_text())
+        assert (document["schema"], document["ok"], document["mode"]) == (1, False, "fail")
+        assert list(document) == ["schema", "ok", "mode", "python", "sources", "findings"]
+
+    def test_a_warm_start_imports_only_the_light_modules(self, project: pytest.Pytester) -> None:
+        (project.path / "requirements.txt").write_text("alpha==1.0\n")
+        project.makeconftest(
+            "import pathlib, sys\n"
+            "loaded = sorted(m for m in sys.modules if m.startswith('pytest_deppolicy'))\n"
+            "pathlib.Path('loaded.txt').write_text('\\n'.join(loaded))\n"
+        )
+        assert project.runpytest_subprocess("--deppolicy").ret == 0
+        assert project.runpytest_subprocess("--deppolicy").ret == 0
+        loaded = set((project.path / "loaded.txt").read_text().split())
+        assert loaded == {
+            "pytest_deppolicy",
+            "pytest_deppolicy.cache",
+            "pytest_deppolicy.engine",
+            "pytest_deppolicy.errors",
+            "pytest_deppolicy.options",
+            "pytest_deppolicy.outcome",
+            "pytest_deppolicy.plugin",
+            "pytest_deppolicy.warning",
+        }

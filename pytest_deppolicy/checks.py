@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -30,6 +31,11 @@ from pytest_deppolicy.policy import Policy, display_path
 from pytest_deppolicy.pyproject import static_project_name
 from pytest_deppolicy.requirement import Entry
 from pytest_deppolicy.settings import PythonRule
+
+if sys.platform == "win32" or sys.version_info >= (3, 14):  # pragma: no cover
+    from urllib.request import url2pathname as _url2pathname
+else:  # urllib.request's url2pathname is unquote here; importing it imports http and ssl
+    _url2pathname = unquote
 
 _FULL_COMMIT = re.compile(r"^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")
 _VCS_SCHEMES = ("git", "hg", "svn", "bzr")
@@ -68,6 +74,7 @@ class _Context:
     applicable: list[Entry] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
     reader: DependencyReader = field(init=False)
+    _sources: dict[Path, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.reader = DependencyReader(self.interpreter.environment)
@@ -76,7 +83,10 @@ class _Context:
         return f"{self.source(entry)}:{entry.line}"
 
     def source(self, entry: Entry) -> str:
-        return display_path(entry.source, self.policy.rootdir)
+        shown = self._sources.get(entry.source)
+        if shown is None:
+            shown = self._sources[entry.source] = display_path(entry.source, self.policy.rootdir)
+        return shown
 
     def ignored(self, name: str | None) -> bool:
         return name is not None and name in self.policy.settings.ignore
@@ -288,9 +298,7 @@ def _normalise_url(url: str) -> str:
 
 
 def _file_url_path(url: str) -> Path:
-    from urllib.request import url2pathname  # imports much of urllib: only for file: URLs
-
-    return Path(url2pathname(urlsplit(url).path)).resolve()
+    return Path(_url2pathname(urlsplit(url).path)).resolve()
 
 
 def _describe(installed: DirectUrl) -> str:

@@ -30,6 +30,7 @@ _SIMPLE = re.compile(
     re.VERBOSE,
 )
 _EXTRA = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+_NO_EXTRAS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class DependencyReader:
         # Keyed by id: distributions live in the inventory for as long as the reader does.
         self._by_dist: dict[int, tuple[tuple[Dependency, ...], tuple[str, ...]]] = {}
         self._satisfied: dict[tuple[int, int], bool] = {}
+        self._names: dict[str, NormalizedName] = {}
 
     def of(self, dist: Distribution) -> tuple[Dependency, ...]:
         """``dist``'s valid dependencies; raises ``MetadataError`` when unreadable."""
@@ -121,26 +123,25 @@ class DependencyReader:
         match = _SIMPLE.match(line)
         if match is None:
             return None
-        extras = [e.strip() for e in (match["extras"] or "").split(",") if e.strip()]
-        if match["extras"] is not None and (not extras or not all(map(_EXTRA.match, extras))):
+        name, extras_text, spec, marker_text = match.groups()
+        extras = _NO_EXTRAS if extras_text is None else _extras(extras_text)
+        spec = spec.strip()
+        if extras is None or spec.startswith("(") != spec.endswith(")"):
             return None
-        spec = match["spec"].strip()
-        if spec.startswith("(") != spec.endswith(")"):
-            return None
-        marker_text = (match["marker"] or "").strip()
-        if match["marker"] is not None and not marker_text:
+        marker_text = None if marker_text is None else marker_text.strip()
+        marker = self._marker(marker_text) if marker_text else None
+        if marker_text is not None and marker is None:
             return None
         specifier = self._specifier(spec.strip("()").strip())
-        marker = self._marker(marker_text) if marker_text else None
-        if specifier is None or (marker_text and marker is None):
+        if specifier is None:
             return None
-        return Dependency(
-            name=canonicalize_name(match["name"]),
-            extras=frozenset(canonicalize_name(e) for e in extras),
-            specifier=specifier,
-            url=None,
-            marker=marker,
-        )
+        return Dependency(self._name(name), extras, specifier, None, marker)
+
+    def _name(self, name: str) -> NormalizedName:
+        canonical = self._names.get(name)
+        if canonical is None:
+            canonical = self._names[name] = canonicalize_name(name)
+        return canonical
 
     def _specifier(self, text: str) -> SpecifierSet | None:
         if text not in self._specifiers:
@@ -181,3 +182,11 @@ def _parse_full(line: str) -> Dependency | None:
         url=requirement.url,
         marker=requirement.marker,
     )
+
+
+def _extras(text: str) -> frozenset[str] | None:
+    """The canonical names in ``[a, b]``; ``None`` when one is not a valid extra name."""
+    extras = [extra.strip() for extra in text.split(",") if extra.strip()]
+    if not extras or not all(map(_EXTRA.match, extras)):
+        return None
+    return frozenset(canonicalize_name(extra) for extra in extras)

@@ -7,6 +7,7 @@ Pure functions of the policy and the inventory, called by :func:`checks.evaluate
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import cache, lru_cache
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
@@ -265,19 +266,25 @@ def _unserved_pythons(declared: SpecifierSet, needed: SpecifierSet, running: Ver
     """The Python 3 minors the project promises and ``needed`` excludes, up to one past the
     newest of 3.13 and the running one (releases beyond that do not exist yet)."""
     newest = max(13, running.minor) + 1
-    minors = (Version(f"3.{minor}") for minor in range(newest + 1))
     return [
-        str(minor)
-        for minor in minors
+        f"3.{minor}"
+        for minor in range(newest + 1)
         if _admits_minor(declared, minor) and not _admits_minor(needed, minor)
     ]
 
 
-def _admits_minor(specifier: SpecifierSet, minor: Version) -> bool:
-    """Whether some release of this minor Python satisfies ``specifier`` (x.y.0 to x.y.30)."""
-    return any(
-        specifier.contains(Version(f"{minor}.{patch}"), prereleases=True) for patch in range(31)
-    )
+@lru_cache(maxsize=1024)
+def _admits_minor(specifier: SpecifierSet, minor: int) -> bool:
+    """Whether some release of Python 3.``minor`` satisfies ``specifier`` (x.y.0 to x.y.30).
+
+    Cached: the project's declared range is asked about once per Requires-Python text.
+    """
+    return any(specifier.contains(patch, prereleases=True) for patch in _patches(minor))
+
+
+@cache
+def _patches(minor: int) -> tuple[Version, ...]:
+    return tuple(Version(f"3.{minor}.{patch}") for patch in range(31))
 
 
 def _requires_python_error(

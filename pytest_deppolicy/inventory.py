@@ -213,7 +213,7 @@ def read_direct_url(dist: Distribution) -> DirectUrl | None:
 
 def read_installer(dist: Distribution) -> str | None:
     """The tool that installed ``dist`` (the ``INSTALLER`` file), or ``None`` when unknown."""
-    file = dist.path / "INSTALLER"
+    file = os.path.join(dist.path, "INSTALLER")  # a str join: this runs per dist
     if not os.path.isfile(file):
         return None
     return _read_text(file).strip() or None
@@ -298,7 +298,7 @@ def _archive_holds_metadata(location: Path) -> bool:
 def _read_entry(
     item: os.DirEntry[str], location: Path, problems: list[Problem]
 ) -> Distribution | None:
-    path = Path(item.path)
+    path = location / item.name  # half the cost of Path(item.path): this runs per dist
     if item.name.startswith("~"):
         problems.append(Problem(path, "ignored: left behind by an interrupted pip run"))
         return None
@@ -400,14 +400,18 @@ def _headers(dist: Distribution) -> Headers:
     return cached
 
 
-def _headers_file(path: Path) -> Path:
+def _headers_file(path: Path) -> str:
+    # str joins: this runs once per distribution.
     if path.name.lower().endswith(_DIST_INFO):
-        return Path(os.path.join(path, "METADATA"))  # a str join: this runs per dist
-    return path / "PKG-INFO" if path.is_dir() else path
+        return os.path.join(path, "METADATA")
+    return os.path.join(path, "PKG-INFO") if os.path.isdir(path) else os.fspath(path)
 
 
-def _parse_headers(file: Path) -> Headers:
-    return Headers.parse(_read_text(file, headers_only=True))
+def _parse_headers(file: str | Path) -> Headers:
+    try:
+        return Headers.from_block(_read_header_block(os.fspath(file)))
+    except UnicodeDecodeError as e:
+        raise MetadataError(Path(file), "is not valid UTF-8") from e
 
 
 class Headers:
@@ -419,10 +423,11 @@ class Headers:
     first line that is blank or not a header.
     """
 
-    __slots__ = ("_values",)
+    __slots__ = ("_block", "_values")
 
     def __init__(self, values: dict[str, list[str]]) -> None:
         self._values = values
+        self._block = b""
 
     @classmethod
     def parse(cls, text: str) -> Headers:
@@ -440,31 +445,119 @@ class Headers:
             last.append(value.strip())
         return cls(values)
 
+    @classmethod
+    def from_block(cls, block: bytes) -> Headers:
+        """The headers of a header block as read from the file; raises UnicodeDecodeError.
+
+        A plain block (the usual case) is searched for the few headers asked for rather
+        than parsed line by line; anything else goes through :meth:`parse`.
+        """
+        text = block.decode("utf-8")
+        if not _is_plain_block(block):
+            return cls.parse(text)
+        headers = cls({})
+        headers._block = b"\n" + block  # every header line now starts after a \n
+        return headers
+
     def get(self, name: str) -> str | None:
-        found = self._values.get(name.lower())
+        found = self._lookup(name)
         return found[0] if found else None
 
     def get_all(self, name: str) -> list[str]:
-        return list(self._values.get(name.lower(), ()))
+        return list(self._lookup(name))
+
+    def _lookup(self, name: str) -> list[str]:
+        key = name.lower()
+        found = self._values.get(key)
+        if found is None:
+            if not self._block:
+                return []
+            values = _header_line(key).findall(self._block)
+            found = self._values[key] = [value.decode("utf-8").strip() for value in values]
+        return found
 
 
-def _read_text(file: Path, *, headers_only: bool = False) -> str:
-    """The file as UTF-8; with ``headers_only``, up to the blank line that ends a metadata
-    header block (a long description can be most of a METADATA file, and is never used)."""
+# A plain header block has one "Name: value" per line, ends lines with \n or \r\n, and
+# holds no control character but tab, no continuation line and none of the other line
+# breaks that str.splitlines() knows.  A header's values in such a block are exactly what
+# Headers.parse() finds (tests/test_inventory.py checks that they agree on tricky inputs).
+_PLAIN_BYTES = bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100)) + b"\t\r\n"
+_HEADER_START = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._-]*:")
+_NOT_A_HEADER_LINE = re.compile(rb"\n(?![A-Za-z0-9][A-Za-z0-9._-]*:|\Z)")
+_UNICODE_LINE_BREAKS = tuple(c.encode() for c in ("\x85", "\u2028", "\u2029"))
+
+
+def _is_plain_block(block: bytes) -> bool:
+    return (
+        _HEADER_START.match(block) is not None
+        and not block.translate(None, _PLAIN_BYTES)
+        and (b"\r" not in block or block.count(b"\r") == block.count(b"\r\n"))
+        and _NOT_A_HEADER_LINE.search(block) is None
+        and (block.isascii() or not any(c in block for c in _UNICODE_LINE_BREAKS))
+    )
+
+
+_HEADER_LINES: dict[str, re.Pattern[bytes]] = {}
+
+
+def _header_line(key: str) -> re.Pattern[bytes]:
+    """``\\n{key}:{value}`` in any case (bytes patterns fold ASCII letters only)."""
+    pattern = _HEADER_LINES.get(key)
+    if pattern is None:
+        needle = re.escape(key.encode("utf-8"))
+        pattern = _HEADER_LINES[key] = re.compile(rb"\n" + needle + rb":([^\n]*)", re.I)
+    return pattern
+
+
+def _read_header_block(file: str) -> bytes:
+    """The file's bytes up to the blank line that ends a metadata header block: a long
+    description can be most of a METADATA file, and is never used."""
     try:
-        data = file.read_bytes()
-        if headers_only:
-            end = min(
-                (i for i in (data.find(b"\n\n"), data.find(b"\r\n\r\n")) if i >= 0), default=-1
-            )
-            data = data if end < 0 else data[:end]
-        return data.decode("utf-8")
+        fd = os.open(file, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            return _read_until_blank_line(fd)
+        finally:
+            os.close(fd)
     except FileNotFoundError as e:
-        raise MetadataError(file, "is missing") from e
-    except UnicodeDecodeError as e:
-        raise MetadataError(file, "is not valid UTF-8") from e
+        raise MetadataError(Path(file), "is missing") from e
     except OSError as e:
-        raise MetadataError(file, f"cannot be read: {_reason(e)}") from e
+        raise MetadataError(Path(file), f"cannot be read: {_reason(e)}") from e
+
+
+_CHUNK = 8192
+
+
+def _read_until_blank_line(fd: int) -> bytes:
+    data = os.read(fd, _CHUNK)
+    while True:
+        # The first blank line in what was read so far is the first in the whole file.
+        end = _blank_line(data)
+        if end >= 0:
+            return data[:end]
+        more = os.read(fd, max(_CHUNK, len(data)))
+        if not more:
+            return data
+        data += more
+
+
+def _blank_line(data: bytes) -> int:
+    end = data.find(b"\n\n")
+    # A \r\n\r\n that starts before a \n\n at ``end`` lies within data[: end + 3].
+    crlf = data.find(b"\r\n\r\n", 0, len(data) if end < 0 else end + 3)
+    return end if crlf < 0 else crlf
+
+
+def _read_text(file: str | Path) -> str:
+    """The file as UTF-8."""
+    try:
+        with open(file, "rb") as f:
+            return f.read().decode("utf-8")
+    except FileNotFoundError as e:
+        raise MetadataError(Path(file), "is missing") from e
+    except UnicodeDecodeError as e:
+        raise MetadataError(Path(file), "is not valid UTF-8") from e
+    except OSError as e:
+        raise MetadataError(Path(file), f"cannot be read: {_reason(e)}") from e
 
 
 def _is_egg_info_dir(path: Path) -> bool:

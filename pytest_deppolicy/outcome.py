@@ -42,7 +42,9 @@ class Outcome(NamedTuple):
     def json_report(self, mode: str) -> dict[str, Any]:
         """The JSON report, schema 1 of the contract, with the run's final mode."""
         document = dict(self.document or {})
-        ordered: dict[str, Any] = {key: document.pop(key) for key in ("schema", "ok") if key in document}
+        ordered: dict[str, Any] = {
+            key: document.pop(key) for key in ("schema", "ok") if key in document
+        }
         return {**ordered, "mode": mode, **document}
 
     def to_data(self) -> dict[str, Any]:

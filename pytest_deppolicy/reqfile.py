@@ -36,6 +36,8 @@ from pytest_deppolicy.requirement import Entry
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
+    from packaging.utils import NormalizedName
+
 if sys.platform == "win32":  # pragma: no cover - the same choice urllib.request makes
     from nturl2path import pathname2url as _pathname2url
     from nturl2path import url2pathname as _url2pathname
@@ -69,6 +71,12 @@ _PARENT_REF_RE = re.compile(r"\.\./")
 _DRIVE_PATH_RE = re.compile(r"^/[A-Za-z]:(/|$)")  # "/C:/..." from a Windows file: URL
 _SHLEX_SPECIAL_RE = re.compile(r"[\"'\\]")
 _SHLEX_WHITESPACE_RE = re.compile(r"[ \t\r\n]+")
+_PIN_RE = re.compile(
+    r"(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)=="
+    r"(?P<version>(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*(?:(?:a|b|rc)[0-9]+)?"
+    r"(?:\.post[0-9]+)?(?:\.dev[0-9]+)?(?:\+[a-z0-9]+(?:\.[a-z0-9]+)*)?)"
+)
+_PIN_MAX_LENGTH = 200
 
 _VCS_TRANSPORTS = {  # pip's VCS backends, in pip's registration order
     "bzr": ("http", "https", "ssh", "sftp", "ftp", "lp", "file"),
@@ -338,7 +346,7 @@ def _join_lines(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
     first_lineno = 0
     pending: list[str] = []
     for lineno, line in lines:
-        is_comment = _COMMENT_RE.match(line) is not None
+        is_comment = "#" in line and _COMMENT_RE.match(line) is not None
         if line.endswith("\\") and not is_comment:
             if not pending:
                 first_lineno = lineno
@@ -358,7 +366,7 @@ def _join_lines(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
 
 def _ignore_comments(lines: Iterable[tuple[int, str]]) -> Iterator[tuple[int, str]]:
     for lineno, line in lines:
-        stripped = _COMMENT_RE.sub("", line).strip()
+        stripped = (_COMMENT_RE.sub("", line) if "#" in line else line).strip()
         if stripped:
             yield lineno, stripped
 
@@ -369,7 +377,7 @@ def _expand_env_variables(
     """Expand ``${NAME}``; an unset or empty variable stays as written, as in pip."""
     for lineno, line in lines:
         expanded = line
-        for var, name in _ENV_VAR_RE.findall(line):
+        for var, name in _ENV_VAR_RE.findall(line) if "${" in line else ():
             value = environ.get(name)
             if value:
                 expanded = expanded.replace(var, value)
@@ -531,21 +539,15 @@ def _make_entry(
             "Editable requirements are not allowed as constraints",
             hint="move the -e line into a requirements file",
         )
-    if editable:
-        parts = _parse_editable(requirement, context.cwd)
-    else:
-        parts = _parse_req_from_line(requirement, context.cwd)
-    req, url = parts.req, parts.link_url
-    if req is not None:
-        _check_specifier_versions(req.specifier)
+    name, specifier, extras, marker, url = _requirement_fields(requirement, editable, context.cwd)
     entry = Entry(
-        name=None if req is None else canonicalize_name(req.name),
-        source=Path(origin.filename),
+        name=name,
+        source=_source_path(origin.filename),
         line=origin.lineno,
         text=origin.text,
-        specifier=SpecifierSet() if req is None else req.specifier,
-        extras=parts.requested_extras,
-        marker=parts.requirement_marker,
+        specifier=specifier,
+        extras=extras,
+        marker=marker,
         url=url,
         local_path=None if url is None else _local_path(url, context.cwd),
         editable=editable,
@@ -555,6 +557,45 @@ def _make_entry(
     if origin.constraint:
         _check_constraint(entry)
     return entry
+
+
+def _requirement_fields(
+    requirement: str, editable: bool, cwd: str
+) -> tuple[NormalizedName | None, SpecifierSet, frozenset[str], Marker | None, str | None]:
+    """Name, specifier, extras, marker and URL of a requirement (or editable) argument."""
+    pin = None if editable else _simple_pin(requirement)
+    if pin is not None:
+        return canonicalize_name(pin[0]), SpecifierSet(f"=={pin[1]}"), frozenset(), None, None
+    if editable:
+        parts = _parse_editable(requirement, cwd)
+    else:
+        parts = _parse_req_from_line(requirement, cwd)
+    req = parts.req
+    if req is not None:
+        _check_specifier_versions(req.specifier)
+    name = None if req is None else canonicalize_name(req.name)
+    specifier = SpecifierSet() if req is None else req.specifier
+    return name, specifier, parts.requested_extras, parts.requirement_marker, parts.link_url
+
+
+def _simple_pin(requirement: str) -> tuple[str, str] | None:
+    """Name and version of the usual ``name==version`` line, which needs neither pip's
+    URL and path rules nor ``Requirement``; ``None`` for anything else.
+
+    Only a version of the canonical PEP 440 form is taken (a huge number takes the
+    careful path, whose error depends on packaging's version); a name that ends like an
+    archive (``x==1.0+local.zip``) is a path to pip.
+    """
+    text = requirement.strip()
+    match = _PIN_RE.fullmatch(text) if len(text) <= _PIN_MAX_LENGTH else None
+    if match is None or _is_archive_file(text):
+        return None
+    return match["name"], match["version"]
+
+
+@cache
+def _source_path(filename: str) -> Path:
+    return Path(filename)
 
 
 def _check_constraint(entry: Entry) -> None:

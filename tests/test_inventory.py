@@ -14,8 +14,11 @@ from packaging.version import Version
 
 from pytest_deppolicy.inventory import (
     DirectUrl,
+    Headers,
     MetadataError,
     Problem,
+    _is_plain_block,
+    _read_header_block,
     read_direct_url,
     read_installer,
     read_requires,
@@ -568,3 +571,100 @@ def test_scanning_imports_nothing(tmp_path: Path) -> None:
     # The standard library may load what it needs (email.parser for an egg's requires.txt);
     # nothing installed is ever imported.
     assert {name for name in set(sys.modules) - before if name.startswith("boom")} == set()
+
+
+# --- the header reader's fast path ------------------------------------------------------
+
+HEADER_KEYS = ("Name", "Version", "Requires-Dist", "Requires-Python", "Summary", "X-Odd")
+TRICKY_BLOCKS = {
+    "plain": b"Metadata-Version: 2.1\nName: foo\nVersion: 1.0\nRequires-Dist: a>=1",
+    "case-insensitive names": b"NAME: foo\nrequires-DIST: a\nRequires-Dist: b\nrequires-python: >=3",
+    "values padded with blanks and tabs": b"Name:foo\t \nRequires-Dist:   a ; extra == 'x'  ",
+    "an empty value": b"Name: foo\nRequires-Python:\nRequires-Dist: a",
+    "a colon in the value": b"Name: foo\nSummary: a: b: c",
+    "crlf": b"Name: foo\r\nVersion: 1.0\r\nRequires-Dist: a\r\nRequires-Dist: b\r\n",
+    "a trailing newline": b"Name: foo\nRequires-Dist: a\n",
+    "a lone cr": b"Name: foo\rRequires-Dist: a\nRequires-Python: >=3",
+    "a cr before the end": b"Name: foo\nRequires-Dist: a\r",
+    "a continuation line": b"Name: foo\nSummary: one\n  two\nRequires-Dist: a",
+    "a tab continuation": b"Name: foo\nRequires-Dist: a\n\t; extra == 'x'",
+    "a first line that is indented": b" Name: foo\nRequires-Dist: a",
+    "a line without a colon": b"Name: foo\ngarbage\nRequires-Dist: a",
+    "an empty line after a cr": b"Name: foo\r\n\nRequires-Dist: a",
+    "an empty name": b"Name: foo\n: bar\nRequires-Dist: a",
+    "a space in a name": b"Name: foo\nX Odd: 1\nRequires-Dist: a",
+    "a tab inside a name": b"Name: foo\nX\tOdd: 1\nRequires-Dist: a",
+    "a tab before the colon": b"Name: foo\nX-Odd\t: 1\nRequires-Dist: a",
+    "a vertical tab": b"Name: foo\x0bRequires-Dist: a",
+    "a form feed in a value": b"Name: foo\nSummary: a\x0cb\nRequires-Dist: a",
+    "a nul byte": b"Name: foo\nSummary: a\x00b\nRequires-Dist: a",
+    "a file separator": b"Name: foo\nSummary: a\x1cRequires-Dist: b\nRequires-Dist: a",
+    "non-ascii values": "Name: foo\nSummary: caf\u00e9 \u00a0\nRequires-Dist: a".encode(),
+    "a next-line character": "Name: foo\nSummary: a\x85Requires-Dist: b".encode(),
+    "a line separator": "Name: foo\nSummary: a\u2028Requires-Dist: b\nRequires-Dist: c".encode(),
+    "a paragraph separator": "Name: foo\nSummary: a\u2029b\nRequires-Dist: c".encode(),
+    "a non-ascii name": "Name: foo\nN\u00e4me: x\nRequires-Dist: a".encode(),
+    "a kelvin sign in a name": "\u212aelvin: x\nRequires-Dist: a".encode(),
+    "headers only": b"Name: foo",
+    "empty": b"",
+    "only a newline": b"\n",
+}
+
+
+@pytest.mark.parametrize("block", TRICKY_BLOCKS.values(), ids=TRICKY_BLOCKS.keys())
+def test_the_fast_header_reader_agrees_with_the_careful_one(block: bytes) -> None:
+    fast = Headers.from_block(block)
+    careful = Headers.parse(block.decode("utf-8"))
+
+    for key in (*HEADER_KEYS, "kelvin", "KELVIN", "n\u00e4me"):
+        assert fast.get_all(key) == careful.get_all(key), key
+        assert fast.get(key) == careful.get(key), key
+
+
+def test_the_fast_header_reader_takes_the_usual_metadata() -> None:
+    block = TRICKY_BLOCKS["plain"]
+    assert _is_plain_block(block)
+    assert _is_plain_block(TRICKY_BLOCKS["crlf"])
+    assert not _is_plain_block(TRICKY_BLOCKS["a continuation line"])
+
+
+def test_undecodable_headers_raise_whichever_path_reads_them() -> None:
+    with pytest.raises(UnicodeDecodeError):
+        Headers.from_block(b"Name: foo\nSummary: \xff")
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"", b""),
+        (b"Name: a", b"Name: a"),
+        (b"Name: a\n\nbody\n\nmore", b"Name: a"),
+        (b"Name: a\r\n\r\nbody\n\n", b"Name: a"),
+        (b"Name: a\r\n\nbody", b"Name: a\r"),
+        (b"Name: a\n\r\n\r\nbody", b"Name: a\n"),
+        (b"Name: a\n\r\n\nbody", b"Name: a\n\r"),
+    ],
+)
+def test_the_header_block_ends_at_the_first_blank_line(
+    tmp_path: Path, data: bytes, expected: bytes
+) -> None:
+    file = tmp_path / "METADATA"
+    file.write_bytes(data)
+    assert _read_header_block(str(file)) == expected
+    ends = [i for i in (data.find(b"\n\n"), data.find(b"\r\n\r\n")) if i >= 0]
+    assert expected == (data[: min(ends)] if ends else data)
+
+
+@pytest.mark.parametrize("size", [100, 8190, 8191, 8192, 8193, 8194, 20_000])
+@pytest.mark.parametrize("newline", [b"\n", b"\r\n"])
+def test_a_header_block_longer_than_one_read_is_read_whole(
+    tmp_path: Path, size: int, newline: bytes
+) -> None:
+    """The blank line may fall anywhere, across the end of the first read too."""
+    line = b"Classifier: x" + newline
+    headers = (line * (size // len(line) + 1))[:size]
+    headers = headers[: -len(newline)] if headers.endswith(newline) else headers
+    file = tmp_path / "METADATA"
+    file.write_bytes(headers + newline * 2 + b"x" * 50_000 + b"\n\nName: not a header")
+
+    assert _read_header_block(str(file)) == headers

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
@@ -31,7 +32,9 @@ from pytest_deppolicy.evaluation import Interpreter
 from pytest_deppolicy.findings import Kind
 from pytest_deppolicy.inventory import (
     Distribution,
+    Headers,
     MetadataError,
+    _is_plain_block,
     read_direct_url,
     read_installer,
     read_requires,
@@ -62,7 +65,7 @@ PROFILE = settings.get_profile("deppolicy-fuzz" if FUZZING else "deppolicy")
 def budget(fuzz_examples: int) -> settings:
     """The profile's settings, with this property's share of a fuzz run's inputs.
 
-    The shares add up to 105,000; the cheap properties take the most.
+    The shares add up to 115,000; the cheap properties take the most.
     """
     examples = fuzz_examples if FUZZING else PROFILE.max_examples
     return settings(PROFILE, max_examples=examples)
@@ -472,6 +475,37 @@ def test_a_written_requirement_parses_back(
     assert (entry.line, entry.text, entry.constraint, entry.editable) == (2, line, False, False)
 
 
+written_pins = st.tuples(
+    names,
+    st.sampled_from(("==", "==", "==", "===", "== ", "=")),
+    st.one_of(versions(), st.sampled_from(("1.0+local.zip", "1.0.tar.gz", "01.2", "1.0RC1"))),
+    st.sampled_from(("", "", " ", "\t", " \\\n    ", ";python_version>'3'", "[x]")),
+    st.sampled_from(("", "", "", f" --hash=sha256:{'a' * 64}", " --hash=md5:00")),
+).map("".join)
+pin_lines = st.one_of(written_pins, written_pins, written_pins, requirement_like_text)
+
+
+@budget(5_000)
+@given(lines=st.lists(pin_lines, min_size=1, max_size=2))
+def test_the_pin_shortcut_reads_lines_as_the_full_parser_does(
+    tmp_path: Path, lines: list[str]
+) -> None:
+    path = tmp_path / "requirements.txt"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
+
+    fast = parse_or_error(path)
+    with mock.patch("pytest_deppolicy.reqfile._simple_pin", return_value=None):
+        careful = parse_or_error(path)
+
+    event(outcome_event(fast))
+    if isinstance(fast, RequirementsFileError):
+        assert isinstance(careful, RequirementsFileError)
+        assert (str(fast), fast.line, fast.hint) == (str(careful), careful.line, careful.hint)
+    else:
+        assert fast == careful
+        assert [str(entry.specifier) for entry in fast] == [str(e.specifier) for e in careful]
+
+
 def normalised(extras: Iterable[str]) -> set[str]:
     return {canonicalize_name(extra) for extra in extras}
 
@@ -521,6 +555,45 @@ def test_metadata_is_read_or_reported_never_raised(
             for read in (read_requires, read_requires_python, read_direct_url, read_installer):
                 error = metadata_error(read, dist)
                 assert error is None or dist.path in (error.file, *error.file.parents)
+
+
+header_lines = st.tuples(
+    st.sampled_from((*HEADER_NAMES, "requires-dist", "REQUIRES-PYTHON", " Name", "X Y")),
+    st.sampled_from((":", ": ", ":\t", " :")),
+    header_values,
+).map("".join)
+# Header blocks as written (lines ending in \n or \r\n), and with pieces of every line
+# break and blank that str.splitlines() and str.strip() know mixed in.
+header_blocks = st.one_of(
+    st.tuples(st.lists(header_lines, max_size=8), st.sampled_from(("\n", "\r\n"))).map(
+        lambda t: t[1].join(t[0])
+    ),
+    st.lists(
+        st.one_of(
+            header_lines,
+            st.text(max_size=8),
+            st.sampled_from(
+                ("\n", "\r\n", "\r", " ", "\t", "\x0b", "\x1c", "\x85", "\u2028", "\xa0")
+            ),
+        ),
+        max_size=12,
+    ).map("\n".join),
+).map(lambda text: text.encode("utf-8", errors="surrogatepass"))
+
+
+@budget(5_000)
+@given(block=st.one_of(header_blocks, st.binary(max_size=60)))
+def test_the_fast_header_reader_agrees_with_the_careful_one(block: bytes) -> None:
+    try:
+        careful = Headers.parse(block.decode("utf-8"))
+    except UnicodeDecodeError:
+        with pytest.raises(UnicodeDecodeError):
+            Headers.from_block(block)
+        return
+    fast = Headers.from_block(block)
+    event("plain" if _is_plain_block(block) else "careful")
+    for key in HEADER_NAMES:
+        assert fast.get_all(key) == careful.get_all(key)
 
 
 @budget(10_000)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from pytest_deppolicy.errors import RequirementsFileError
-from pytest_deppolicy.reqfile import parse_requirements_file, preprocess
+from pytest_deppolicy.reqfile import _simple_pin, parse_requirements_file, preprocess
 from pytest_deppolicy.requirement import Entry
 from tests.expected import marker_error, req_error, wheel_error
 
@@ -939,3 +939,49 @@ def test_cli_usage_error(tmp_path: Path, args: list[str]) -> None:
     assert result.returncode == 2
     assert result.stderr.startswith("usage: python -m pytest_deppolicy")
     assert "Traceback" not in result.stderr
+
+
+PIN_LINES = [
+    "alpha==1.0",
+    "Alpha_Beta.gamma==1.0",
+    "alpha==1!2.0rc1.post3.dev4+local.7",
+    "alpha==2.1.0+cu118 \\\n    --hash=sha256:" + SHA_A + " \\\n    --hash=sha256:" + SHA_B,
+    "alpha==1.0  # a comment",
+    "alpha==01.02",
+    "alpha==1.0+local.zip",
+    "alpha==1.0+local.whl",
+    "alpha==1.0.tar.gz",
+    "alpha==1.0.*",
+    "alpha===1.0",
+    "alpha==1.0;python_version>'3'",
+    "alpha[x]==1.0",
+    "alpha==1.0RC1",
+    "alpha-==1.0",
+    "alpha==" + "1" * 5000,
+]
+
+
+@pytest.mark.parametrize("line", PIN_LINES)
+def test_the_pin_shortcut_reads_a_line_as_the_full_parser_does(
+    tmp_path: Path, line: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def outcome() -> list[Entry] | tuple[str, int | None, str | None]:
+        try:
+            return parse(tmp_path, f"{line}\nbeta==2.0\n")
+        except RequirementsFileError as e:
+            return str(e), e.line, e.hint
+
+    fast = outcome()
+    monkeypatch.setattr("pytest_deppolicy.reqfile._simple_pin", lambda requirement: None)
+    careful = outcome()
+
+    assert fast == careful
+    if isinstance(fast, list) and isinstance(careful, list):
+        assert [str(e.specifier) for e in fast] == [str(e.specifier) for e in careful]
+
+
+def test_the_pin_shortcut_takes_the_usual_lines_only() -> None:
+    assert _simple_pin("alpha==1.0   ") == ("alpha", "1.0")
+    assert _simple_pin("alpha==2.1.0+cu118") == ("alpha", "2.1.0+cu118")
+    for line in ("alpha==1.0+local.zip", "alpha>=1.0", "alpha==1.0;python_version>'3'"):
+        assert _simple_pin(line) is None

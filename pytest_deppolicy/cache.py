@@ -1,17 +1,17 @@
-"""A warm start: the last evaluation, reused while nothing it depended on has changed.
+"""A warm start: the last outcome, reused while nothing it depended on has changed.
 
 The expensive part of a check is reading every distribution's METADATA and parsing
-its ``Requires-Dist``.  The result is stored in pytest's cache directory
-(``<cache_dir>/v/deppolicy/last-evaluation``), next to pytest's own, and reused when all of these
-are unchanged:
+its ``Requires-Dist``.  The outcome is stored in pytest's cache directory
+(``<cache_dir>/v/deppolicy/last-evaluation``), next to pytest's own, and reused when all
+of these are unchanged:
 
-- the run key: this plugin's version, the interpreter, ``sys.path``, the settings and
-  the plugins pytest loaded;
-- the environment stamp: every ``sys.path`` entry's mtime and, for each ``.dist-info``
-  or ``.egg-info`` in it, its name and its METADATA/PKG-INFO (or ``requires.txt``)
-  mtime and size, so an install, upgrade, removal or in-place metadata edit shows;
-- the policy inputs: every file the policy was read from (mtime and size, or absence)
-  and every environment variable a requirements file expanded.
+- the run key: this plugin's version, the interpreter, ``sys.path``, the settings as
+  given and the plugins pytest loaded (``engine.run`` says what it holds);
+- the environment stamp: for each ``.dist-info`` or ``.egg-info`` on ``sys.path``, its
+  name and its METADATA/PKG-INFO (or ``requires.txt``) mtime and size, so an install,
+  upgrade, removal or in-place metadata edit shows;
+- the inputs: every file the outcome depends on (mtime and size, or absence) and every
+  environment variable a requirements file expanded.
 
 Entries are written atomically (a temporary file renamed over the old one), so runs
 started at once never see half a file; a file that is missing, unreadable, corrupt or
@@ -27,7 +27,6 @@ import os
 import stat
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
@@ -240,24 +239,11 @@ def _digest(text: str) -> str:
     return hashlib.blake2b(text.encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
-def plain(value: Any) -> Any:
-    """A dataclass (with Path and enum fields) as JSON-ready data, for the run key."""
-    if hasattr(value, "__dataclass_fields__"):
-        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        items = [plain(item) for item in value]
-        return sorted(items, key=str) if isinstance(value, (set, frozenset)) else items
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)
-
-
 __all__ = [
     "CACHE_KEY",
     "EvaluationCache",
     "cache_directory",
     "cache_entry",
     "environment_stamp",
-    "plain",
     "run_key",
 ]

@@ -86,14 +86,14 @@ def run(given: Mapping[str, Given], context: Context, cache: EvaluationCache | N
             "uname": list(os.uname()) if hasattr(os, "uname") else None,
         }
     )
+    # Taken even without a cache to read: with --cache-clear, the entry is stored later.
     stamp = environment_stamp(context.paths)
-    if cache is not None:
-        stored = cache.load(key, stamp, os.environ)
-        if stored is not None:
-            try:
-                return Checked(Outcome.from_data(stored))
-            except (KeyError, TypeError, ValueError, AttributeError):
-                pass  # a well-formed entry of another shape: a miss
+    stored = None if cache is None else cache.load(key, stamp, os.environ)
+    if stored is not None:
+        try:
+            return Checked(Outcome.from_data(stored))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # a well-formed entry of another shape: a miss
     return _evaluate(given, context, key, stamp, cache)
 
 

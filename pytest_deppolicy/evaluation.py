@@ -1,8 +1,5 @@
-"""The result of a check, as plain frozen records that a cache can store and restore.
-
-This module imports nothing heavy: a warm start rebuilds an :class:`Evaluation` from
-the cache without loading the checks, ``packaging.markers`` or the inventory.
-"""
+"""The result of a check, as plain frozen records (``report.render`` turns them into the
+:class:`~pytest_deppolicy.outcome.Outcome` that the cache stores)."""
 
 from __future__ import annotations
 
@@ -11,9 +8,9 @@ import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
-from pytest_deppolicy.findings import Finding, Kind, Severity
+from pytest_deppolicy.findings import Finding
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -89,41 +86,3 @@ class Evaluation:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "findings": [finding.to_json() for finding in self.findings],
-            "sources": [[str(s.path), s.requirements, s.checked, s.drifted] for s in self.sources],
-            "python_ok": self.python_ok,
-            "installer": self.installer,
-            "verdicts": [[v.location, v.requirement, list(v.problems)] for v in self.verdicts],
-        }
-
-    @classmethod
-    def from_data(cls, data: Mapping[str, Any]) -> Evaluation:
-        return cls(
-            findings=tuple(_finding(item) for item in data["findings"]),
-            sources=tuple(
-                SourceStats(Path(path), int(total), int(checked), int(drifted))
-                for path, total, checked, drifted in data["sources"]
-            ),
-            python_ok=data["python_ok"],
-            installer=data["installer"],
-            verdicts=tuple(
-                Verdict(str(location), str(requirement), tuple(problems))
-                for location, requirement, problems in data["verdicts"]
-            ),
-        )
-
-
-def _finding(item: Mapping[str, Any]) -> Finding:
-    return Finding(
-        kind=Kind(item["kind"]),
-        severity=Severity(item["severity"]),
-        name=item["name"],
-        required=item["required"],
-        installed=item["installed"],
-        source=item["source"],
-        line=item["line"],
-        message=item["message"],
-    )

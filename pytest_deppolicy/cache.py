@@ -28,12 +28,14 @@ import stat
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 FORMAT = 1
 # The key under which ``config.cache.set`` stores the entry: ``<cache_dir>/v/deppolicy/...``.
 CACHE_KEY = "deppolicy/last-evaluation"
 _FILE = "last-evaluation"
+# What earlier checks learnt from the metadata (memo.py), for the first run after a change.
+_MEMO_FILE = "metadata"
 _METADATA_DIRS = (".dist-info", ".egg-info")
 
 
@@ -59,7 +61,25 @@ def run_key(parts: Mapping[str, Any]) -> str:
     return _digest(json.dumps(document, sort_keys=True, default=str))
 
 
-def environment_stamp(paths: Sequence[str]) -> str:
+class EnvironmentStamp(NamedTuple):
+    """The digest, and what it was made of: per ``sys.path`` folder, the flat list of
+    metadata names with their METADATA mtime and size (see :func:`_stamps_in`)."""
+
+    digest: str
+    folders: tuple[tuple[str, Sequence[object]], ...]
+
+    def metadata_stamps(self) -> dict[str, tuple[int, int]]:
+        """``(mtime_ns, size)`` of each dist-info's METADATA, by the dist-info's path."""
+        found: dict[str, tuple[int, int]] = {}
+        for location, stamps in self.folders:
+            for index in range(0, len(stamps) - 2, 3):
+                name, mtime, size = stamps[index : index + 3]
+                if isinstance(name, str) and isinstance(mtime, int) and isinstance(size, int):
+                    found.setdefault(os.path.join(location, name), (mtime, size))
+        return found
+
+
+def environment_stamp(paths: Sequence[str]) -> EnvironmentStamp:
     """A digest that changes when a distribution on ``paths`` is installed, upgraded,
     reinstalled, removed, or has its metadata edited in place.
 
@@ -69,11 +89,14 @@ def environment_stamp(paths: Sequence[str]) -> str:
     on ``sys.path`` too, and every file created in it would otherwise look like a change.
     """
     digest = hashlib.blake2b(digest_size=16)
+    folders = []
     for entry in paths:
         location = os.path.abspath(entry or os.curdir)
+        stamps = _metadata_stamps(location)
         digest.update(f"\0{location}\n".encode("utf-8", "surrogateescape"))
-        digest.update(repr(_metadata_stamps(location)).encode("utf-8", "surrogateescape"))
-    return digest.hexdigest()
+        digest.update(repr(stamps).encode("utf-8", "surrogateescape"))
+        folders.append((location, stamps))
+    return EnvironmentStamp(digest.hexdigest(), tuple(folders))
 
 
 def _metadata_stamps(location: str) -> Sequence[object]:
@@ -84,18 +107,18 @@ def _metadata_stamps(location: str) -> Sequence[object]:
     try:
         listing = os.listdir(location)
     except NotADirectoryError:
-        return ["", _stamp(location)]  # a zip or egg file: its own mtime and size
+        return ["", _stamp(location), None]  # a zip or egg file: its own mtime and size
     except (OSError, ValueError):
         return []
     names = [name for name in listing if name[-5:].lower() == "-info" and _is_metadata_name(name)]
     if not names:
         return []
     if os.stat not in os.supports_dir_fd:  # pragma: no cover - Windows
-        return [(name, _metadata_stamp(location, name)) for name in names]
+        return [v for name in names for v in (name, _metadata_stamp(location, name), None)]
     try:
         folder = os.open(location, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     except OSError:
-        return names
+        return [v for name in names for v in (name, None, None)]
     try:
         # Relative to an open folder, each stat skips resolving the folder's path again.
         return _stamps_in(folder, names)
@@ -104,6 +127,8 @@ def _metadata_stamps(location: str) -> Sequence[object]:
 
 
 def _stamps_in(folder: int, names: list[str]) -> list[object]:
+    """Three values per name: the METADATA mtime and size of a dist-info, or a text
+    stamp and ``None`` for an egg-info, or two ``None`` when METADATA cannot be read."""
     stamps: list[object] = []
     add = stamps.append
     for name in names:
@@ -113,11 +138,13 @@ def _stamps_in(folder: int, names: list[str]) -> list[object]:
                 status = os.stat(f"{name}/METADATA", dir_fd=folder)
             except (OSError, ValueError):
                 add(None)
+                add(None)
                 continue
             add(status.st_mtime_ns)
             add(status.st_size)
         else:
             add(_egg_stamp_in(folder, name))
+            add(None)
     return stamps
 
 
@@ -173,8 +200,34 @@ class EvaluationCache:
         """pytest's cache folder itself."""
         return self.directory.parent.parent
 
+    def load_memo(self, key: str) -> dict[str, Any] | None:
+        """The memo the last check left for this interpreter, or ``None``.
+
+        The file is a checksum line, then the JSON text it is the checksum of: a memo
+        runs to megabytes, and hashing the text as written is much cheaper than
+        serialising it again with sorted keys."""
+        try:
+            text = (self.directory / _MEMO_FILE).read_text(encoding="utf-8")
+            checksum, _, body = text.partition("\n")
+            if checksum != _digest(body):
+                return None
+            document = json.loads(body)
+            if document.get("format") != FORMAT or document["key"] != key:
+                return None
+            memo = document["memo"]
+            return memo if isinstance(memo, dict) else None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+    def save_memo(self, key: str, memo: Mapping[str, Any]) -> bool:
+        body = json.dumps({"format": FORMAT, "key": key, "memo": memo})
+        return self.save_text(f"{_digest(body)}\n{body}", _MEMO_FILE)
+
     def save(self, entry: Mapping[str, Any]) -> bool:
         """Write atomically; ``False`` (and nothing written) when the folder is not writable."""
+        return self.save_text(json.dumps(entry), _FILE)
+
+    def save_text(self, text: str, name: str) -> bool:
         import tempfile  # only on a miss
 
         try:
@@ -182,8 +235,8 @@ class EvaluationCache:
             handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=self.directory)
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as file:
-                    json.dump(entry, file)
-                os.replace(temporary, self.directory / _FILE)
+                    file.write(text)
+                os.replace(temporary, self.directory / name)
             except BaseException:
                 os.unlink(temporary)
                 raise
@@ -241,6 +294,7 @@ def _digest(text: str) -> str:
 
 __all__ = [
     "CACHE_KEY",
+    "EnvironmentStamp",
     "EvaluationCache",
     "cache_directory",
     "cache_entry",

@@ -27,6 +27,7 @@ from pytest_deppolicy.inventory import (
     read_direct_url,
     read_installer,
 )
+from pytest_deppolicy.memo import Memo
 from pytest_deppolicy.policy import Policy, display_path
 from pytest_deppolicy.pyproject import static_project_name
 from pytest_deppolicy.requirement import Entry
@@ -41,9 +42,15 @@ _FULL_COMMIT = re.compile(r"^(?:[0-9a-fA-F]{40}|[0-9a-fA-F]{64})$")
 _VCS_SCHEMES = ("git", "hg", "svn", "bzr")
 
 
-def evaluate(policy: Policy, inventory: Inventory, interpreter: Interpreter) -> Evaluation:
-    """Every way the environment differs from the policy; never stops at the first."""
-    context = _Context(policy, inventory, interpreter)
+def evaluate(
+    policy: Policy, inventory: Inventory, interpreter: Interpreter, memo: Memo | None = None
+) -> Evaluation:
+    """Every way the environment differs from the policy; never stops at the first.
+
+    ``memo`` holds what the last check learnt of the metadata, and receives what this
+    one used (see memo.py).
+    """
+    context = _Context(policy, inventory, interpreter, Memo() if memo is None else memo)
     findings = list(_python_findings(context))
     stats = [
         _check_source(context, source.path, source.entries, findings) for source in policy.sources
@@ -71,13 +78,14 @@ class _Context:
     policy: Policy
     inventory: Inventory
     interpreter: Interpreter
+    memo: Memo
     applicable: list[Entry] = field(default_factory=list)
     verdicts: list[Verdict] = field(default_factory=list)
     reader: DependencyReader = field(init=False)
     _sources: dict[Path, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.reader = DependencyReader(self.interpreter.environment)
+        self.reader = DependencyReader(self.interpreter.environment, self.memo)
 
     def location(self, entry: Entry) -> str:
         return f"{self.source(entry)}:{entry.line}"

@@ -5,7 +5,10 @@ parsing them with ``packaging`` is what a dependency check spends its time on.  
 :class:`DependencyReader` lives for one evaluation: it parses each distinct line once
 (the common ``name[extras] specifier; marker`` shape through a regular expression and
 ``SpecifierSet``/``Marker``, anything else through ``Requirement``, which has the last
-word on what is valid), and evaluates each marker once per extra.
+word on what is valid), evaluates each marker once per extra and compares each version
+with each specifier once.  All of it is keyed by text, so a :class:`~.memo.Memo` can
+carry it to the next check: a line, marker or comparison the last check saw costs a
+dictionary lookup, and ``packaging`` objects are built only for what is new.
 """
 
 from __future__ import annotations
@@ -13,14 +16,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import cast
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
-from packaging.version import Version
 
 from pytest_deppolicy.inventory import Distribution, read_requires
+from pytest_deppolicy.memo import Memo, ParsedLine
 
 _SIMPLE = re.compile(
     r"""^\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*
@@ -30,18 +34,22 @@ _SIMPLE = re.compile(
     re.VERBOSE,
 )
 _EXTRA = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
-_NO_EXTRAS: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class Dependency:
-    """One ``Requires-Dist`` line."""
+    """One ``Requires-Dist`` line: ``specifier_text`` and ``marker_text`` are texts that
+    ``packaging`` parses (as written in the line, or as ``packaging`` writes them)."""
 
     name: NormalizedName
     extras: frozenset[str]
-    specifier: SpecifierSet
+    specifier_text: str
     url: str | None
-    marker: Marker | None
+    marker_text: str | None
+
+    @property
+    def specifier(self) -> SpecifierSet:
+        return _specifier_set(self.specifier_text)
 
     @property
     def display(self) -> str:
@@ -55,16 +63,12 @@ class Dependency:
 class DependencyReader:
     """Parsed ``Requires-Dist`` per distribution, and marker verdicts, for one environment."""
 
-    def __init__(self, environment: Mapping[str, str]) -> None:
+    def __init__(self, environment: Mapping[str, str], memo: Memo | None = None) -> None:
         self._environment = dict(environment)
+        self._memo = Memo() if memo is None else memo
         self._lines: dict[str, Dependency | None] = {}
-        self._specifiers: dict[str, SpecifierSet | None] = {}
-        self._marker_texts: dict[str, Marker | None] = {}
-        self._markers: dict[tuple[int, str], bool] = {}
         # Keyed by id: distributions live in the inventory for as long as the reader does.
         self._by_dist: dict[int, tuple[tuple[Dependency, ...], tuple[str, ...]]] = {}
-        self._satisfied: dict[tuple[int, int], bool] = {}
-        self._names: dict[str, NormalizedName] = {}
 
     def of(self, dist: Distribution) -> tuple[Dependency, ...]:
         """``dist``'s valid dependencies; raises ``MetadataError`` when unreadable."""
@@ -76,27 +80,30 @@ class DependencyReader:
 
     def holds(self, dependency: Dependency, extras: Iterable[str] = ()) -> bool:
         """Whether the marker is true here, with no extra or with one of ``extras``."""
-        if dependency.marker is None:
+        if dependency.marker_text is None:
             return True
-        return any(self._evaluate(dependency.marker, extra) for extra in ("", *extras))
+        return any(self._evaluate(dependency.marker_text, extra) for extra in ("", *extras))
 
     def only_for(self, dependency: Dependency, extra: str) -> bool:
         """Whether the dependency holds for ``extra`` but not without it."""
-        marker = dependency.marker
+        marker = dependency.marker_text
         return (
             marker is not None
             and self._evaluate(marker, canonicalize_name(extra))
             and not self._evaluate(marker, "")
         )
 
-    def satisfied(self, dependency: Dependency, version: Version) -> bool:
-        # Versions belong to the inventory's distributions, alive as long as the reader.
-        key = (id(dependency.specifier), id(version))
-        verdict = self._satisfied.get(key)
+    def satisfied(self, dependency: Dependency, dist: Distribution) -> bool:
+        """Whether ``dist``'s version (which must be valid) satisfies the dependency."""
+        assert dist.version is not None
+        key = f"{dependency.specifier_text}\0{dist.raw_version}"
+        memo = self._memo
+        verdict = memo.satisfied.get(key)
         if verdict is None:
-            verdict = self._satisfied[key] = dependency.specifier.contains(
-                version, prereleases=True
-            )
+            verdict = memo.known_satisfied(key)
+            if verdict is None:
+                verdict = dependency.specifier.contains(dist.version, prereleases=True)
+            memo.satisfied[key] = verdict
         return verdict
 
     def _read(self, dist: Distribution) -> tuple[tuple[Dependency, ...], tuple[str, ...]]:
@@ -114,79 +121,134 @@ class DependencyReader:
         return cached
 
     def _parse(self, line: str) -> Dependency | None:
-        if line not in self._lines:
-            self._lines[line] = self._parse_simple(line) or _parse_full(line)
-        return self._lines[line]
+        if line in self._lines:
+            return self._lines[line]
+        known, parsed = self._memo.known_line(line)
+        if not known:
+            parsed = _parse_simple(line)
+            if parsed is None:
+                parsed = _parse_full(line)
+                known = _parses_again(parsed)
+            else:
+                known = True  # its texts are the ones just parsed
+        if known:
+            self._memo.lines[line] = parsed
+        dependency = self._lines[line] = None if parsed is None else _dependency(parsed)
+        return dependency
 
-    def _parse_simple(self, line: str) -> Dependency | None:
-        """The common shape, or ``None`` to let ``Requirement`` decide."""
-        match = _SIMPLE.match(line)
-        if match is None:
-            return None
-        name, extras_text, spec, marker_text = match.groups()
-        extras = _NO_EXTRAS if extras_text is None else _extras(extras_text)
-        spec = spec.strip()
-        if extras is None or spec.startswith("(") != spec.endswith(")"):
-            return None
-        marker_text = None if marker_text is None else marker_text.strip()
-        marker = self._marker(marker_text) if marker_text else None
-        if marker_text is not None and marker is None:
-            return None
-        specifier = self._specifier(spec.strip("()").strip())
-        if specifier is None:
-            return None
-        return Dependency(self._name(name), extras, specifier, None, marker)
-
-    def _name(self, name: str) -> NormalizedName:
-        canonical = self._names.get(name)
-        if canonical is None:
-            canonical = self._names[name] = canonicalize_name(name)
-        return canonical
-
-    def _specifier(self, text: str) -> SpecifierSet | None:
-        if text not in self._specifiers:
-            try:
-                self._specifiers[text] = SpecifierSet(text)
-            except ValueError:  # InvalidSpecifier, or a version past int()'s digit limit
-                self._specifiers[text] = None
-        return self._specifiers[text]
-
-    def _marker(self, text: str) -> Marker | None:
-        if text not in self._marker_texts:
-            try:
-                self._marker_texts[text] = Marker(text)
-            except InvalidMarker:
-                self._marker_texts[text] = None
-        return self._marker_texts[text]
-
-    def _evaluate(self, marker: Marker, extra: str) -> bool:
-        # Markers live as long as the reader (in its parsed lines), so their ids are unique.
-        key = (id(marker), extra)
-        verdict = self._markers.get(key)
+    def _evaluate(self, marker: str, extra: str) -> bool:
+        key = f"{extra}\0{marker}"
+        memo = self._memo
+        verdict = memo.markers.get(key)
         if verdict is None:
-            context = dict(self._environment)
-            context["extra"] = extra
-            verdict = self._markers[key] = marker.evaluate(context)
+            verdict = memo.known_marker(key)
+            if verdict is None:
+                context = dict(self._environment)
+                context["extra"] = extra
+                verdict = _marker(marker).evaluate(context)
+            memo.markers[key] = verdict
         return verdict
 
 
-def _parse_full(line: str) -> Dependency | None:
+def _dependency(parsed: ParsedLine) -> Dependency:
+    name, extras, specifier, url, marker = parsed
+    return Dependency(cast("NormalizedName", name), frozenset(extras), specifier, url, marker)
+
+
+def _parse_simple(line: str) -> ParsedLine | None:
+    """The common shape, or ``None`` to let ``Requirement`` decide."""
+    match = _SIMPLE.match(line)
+    if match is None:
+        return None
+    name, extras_text, spec, marker_text = match.groups()
+    extras = () if extras_text is None else _extras(extras_text)
+    spec = spec.strip()
+    if extras is None or spec.startswith("(") != spec.endswith(")"):
+        return None
+    marker_text = None if marker_text is None else marker_text.strip()
+    if marker_text is not None and (not marker_text or not _is_marker(marker_text)):
+        return None
+    specifier = spec.strip("()").strip()
+    if not _is_specifier(specifier):
+        return None
+    return (canonicalize_name(name), extras, specifier, None, marker_text)
+
+
+def _parse_full(line: str) -> ParsedLine | None:
     try:
         requirement = Requirement(line)
     except ValueError:  # InvalidRequirement, or (packaging < 24) a version past int()'s limit
         return None
-    return Dependency(
-        name=canonicalize_name(requirement.name),
-        extras=frozenset(canonicalize_name(e) for e in requirement.extras),
-        specifier=requirement.specifier,
-        url=requirement.url,
-        marker=requirement.marker,
+    marker = None if requirement.marker is None else str(requirement.marker)
+    specifier = str(requirement.specifier)
+    if requirement.marker is not None:
+        _MARKERS.setdefault(str(requirement.marker), requirement.marker)
+    _SPECIFIERS.setdefault(specifier, requirement.specifier)
+    return (
+        canonicalize_name(requirement.name),
+        tuple(sorted(canonicalize_name(e) for e in requirement.extras)),
+        specifier,
+        requirement.url,
+        marker,
     )
 
 
-def _extras(text: str) -> frozenset[str] | None:
+def _parses_again(parsed: ParsedLine | None) -> bool:
+    """Whether the texts of a parsed line parse again, as a later check would parse them
+    from the memo (``packaging`` writes some markers, such as one whose value holds a
+    double quote, in a form it does not read back)."""
+    if parsed is None:
+        return True
+    _name, _extras, specifier, _url, marker = parsed
+    try:
+        SpecifierSet(specifier)  # not the cached parsers: they hold the objects already
+        if marker is not None:
+            Marker(marker)
+    except (ValueError, InvalidMarker):
+        return False
+    return True
+
+
+def _extras(text: str) -> tuple[str, ...] | None:
     """The canonical names in ``[a, b]``; ``None`` when one is not a valid extra name."""
     extras = [extra.strip() for extra in text.split(",") if extra.strip()]
     if not extras or not all(map(_EXTRA.match, extras)):
         return None
-    return frozenset(canonicalize_name(extra) for extra in extras)
+    return tuple(sorted({canonicalize_name(extra) for extra in extras}))
+
+
+def _is_specifier(text: str) -> bool:
+    try:
+        _specifier_set(text)
+    except ValueError:  # InvalidSpecifier, or a version past int()'s digit limit
+        return False
+    return True
+
+
+def _is_marker(text: str) -> bool:
+    try:
+        _marker(text)
+    except InvalidMarker:
+        return False
+    return True
+
+
+# Parsed once per process: the same texts recur across distributions.  A line parsed
+# whole by Requirement leaves its objects here under their texts, which may not parse
+# again (see _parses_again).
+_SPECIFIERS: dict[str, SpecifierSet] = {}
+_MARKERS: dict[str, Marker] = {}
+
+
+def _specifier_set(text: str) -> SpecifierSet:
+    found = _SPECIFIERS.get(text)
+    if found is None:
+        found = _SPECIFIERS[text] = SpecifierSet(text)
+    return found
+
+
+def _marker(text: str) -> Marker:
+    found = _MARKERS.get(text)
+    if found is None:
+        found = _MARKERS[text] = Marker(text)
+    return found

@@ -16,7 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from pytest_deppolicy import __version__
-from pytest_deppolicy.cache import EvaluationCache, cache_entry, environment_stamp, run_key
+from pytest_deppolicy.cache import (
+    EnvironmentStamp,
+    EvaluationCache,
+    cache_entry,
+    environment_stamp,
+    run_key,
+)
 from pytest_deppolicy.options import OUTPUT_KEYS, Given
 from pytest_deppolicy.outcome import Outcome
 
@@ -57,11 +63,17 @@ class PendingSave(NamedTuple):
     inputs: tuple[Path, ...]
     environ_used: Mapping[str, str | None]
     outcome: Outcome
+    memo_key: str
+    memo: Mapping[str, Any]
 
     def entry(self) -> dict[str, Any]:
         return cache_entry(
             self.key, self.stamp, self.inputs, self.environ_used, self.outcome.to_data()
         )
+
+    def save(self, cache: EvaluationCache) -> bool:
+        """Write the memo and the entry with the plugin's own atomic writes."""
+        return cache.save_memo(self.memo_key, self.memo) and cache.save(self.entry())
 
 
 def run(given: Mapping[str, Given], context: Context, cache: EvaluationCache | None) -> Checked:
@@ -88,7 +100,7 @@ def run(given: Mapping[str, Given], context: Context, cache: EvaluationCache | N
     )
     # Taken even without a cache to read: with --cache-clear, the entry is stored later.
     stamp = environment_stamp(context.paths)
-    stored = None if cache is None else cache.load(key, stamp, os.environ)
+    stored = None if cache is None else cache.load(key, stamp.digest, os.environ)
     if stored is not None:
         try:
             return Checked(Outcome.from_data(stored))
@@ -101,14 +113,15 @@ def _evaluate(
     given: Mapping[str, Given],
     context: Context,
     key: str,
-    stamp: str,
+    stamp: EnvironmentStamp,
     cache: EvaluationCache | None,
 ) -> Checked:
     from packaging.utils import canonicalize_name
 
     from pytest_deppolicy.checks import evaluate
     from pytest_deppolicy.evaluation import Interpreter
-    from pytest_deppolicy.inventory import scan
+    from pytest_deppolicy.inventory import remember_headers, reuse_headers, scan
+    from pytest_deppolicy.memo import Memo
     from pytest_deppolicy.policy import build_policy
     from pytest_deppolicy.report import render
     from pytest_deppolicy.settings import resolve
@@ -116,6 +129,8 @@ def _evaluate(
     settings = resolve(given, rootdir=context.rootdir, invocation_dir=context.invocation_dir)
     interpreter = Interpreter.current()
     environ = RecordingEnviron(os.environ)
+    memo_key = _memo_key()
+    memo = Memo(None if cache is None else cache.load_memo(memo_key))
     with _no_garbage_collection():
         policy = build_policy(
             settings,
@@ -123,13 +138,34 @@ def _evaluate(
             runners=frozenset(canonicalize_name(name) for name in context.runners()),
             environ=environ,
         )
-        outcome = render(policy, evaluate(policy, scan(context.paths), interpreter), interpreter)
+        inventory = scan(context.paths)
+        metadata_stamps = stamp.metadata_stamps()
+        reuse_headers(inventory, memo, metadata_stamps)
+        evaluation = evaluate(policy, inventory, interpreter, memo)
+        remember_headers(inventory, memo, metadata_stamps)
+        outcome = render(policy, evaluation, interpreter)
     inputs = tuple(_inputs(policy, _named_sources(given, context)))
-    pending = PendingSave(key, stamp, inputs, dict(environ.used), outcome)
+    pending = PendingSave(
+        key, stamp.digest, inputs, dict(environ.used), outcome, memo_key, memo.to_data()
+    )
     # Written now only where pytest's cache folder already exists; otherwise once pytest
     # has made it (plugin.py), so the folder gets pytest's .gitignore.
-    saved = cache is not None and cache.root.is_dir() and cache.save(pending.entry())
+    saved = cache is not None and cache.root.is_dir() and pending.save(cache)
     return Checked(outcome, pending=None if saved else pending)
+
+
+def _memo_key() -> str:
+    """What a memo's facts depend on besides the metadata: the marker environment (the
+    interpreter and the platform) and how ``packaging`` compares versions."""
+    import packaging
+
+    return run_key(
+        {
+            "plugin": __version__,
+            "packaging": packaging.__version__,
+            "uname": list(os.uname()) if hasattr(os, "uname") else None,
+        }
+    )
 
 
 @contextmanager

@@ -74,7 +74,7 @@ def _broken(
     inventory: Inventory, reader: DependencyReader, dist: Distribution, dependency: Dependency
 ) -> Finding | None:
     found = inventory.get(dependency.name)
-    if found is not None and (found.version is None or reader.satisfied(dependency, found.version)):
+    if found is not None and (found.version is None or reader.satisfied(dependency, found)):
         return None
     wanted = dependency.display
     who = f"{dist.name} {dist.raw_version}"

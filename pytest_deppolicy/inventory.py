@@ -24,7 +24,9 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Sequence
+    from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+    from pytest_deppolicy.memo import Memo
 
 __all__ = [
     "DirectUrl",
@@ -36,6 +38,8 @@ __all__ = [
     "read_installer",
     "read_requires",
     "read_requires_python",
+    "remember_headers",
+    "reuse_headers",
     "scan",
 ]
 
@@ -195,6 +199,36 @@ def read_requires_python(dist: Distribution) -> str | None:
     """The ``Requires-Python`` specifier text of ``dist``, or ``None`` when it declares none."""
     value = _headers(dist).get("Requires-Python")
     return None if value is None or not str(value).strip() else str(value).strip()
+
+
+def reuse_headers(inventory: Inventory, memo: Memo, stamps: Mapping[str, tuple[int, int]]) -> None:
+    """Give each dist-info whose METADATA is as the last check read it (same path, mtime
+    and size) the ``Requires-Dist`` and ``Requires-Python`` read then."""
+    for dist in inventory:
+        if "headers" in dist._cache or not dist.path.name.lower().endswith(_DIST_INFO):
+            continue
+        path = str(dist.path)
+        stamp = stamps.get(path)
+        known = None if stamp is None else memo.known_headers(path, stamp)
+        if known is not None:
+            requires, python = known
+            dist._cache["headers"] = Headers(
+                {"requires-dist": requires, "requires-python": [python] if python else []}
+            )
+
+
+def remember_headers(
+    inventory: Inventory, memo: Memo, stamps: Mapping[str, tuple[int, int]]
+) -> None:
+    """Record in ``memo`` the headers this check read, for the next one."""
+    for dist in inventory:
+        headers = dist._cache.get("headers")
+        path = str(dist.path)
+        stamp = stamps.get(path)
+        if headers is None or stamp is None or not path.lower().endswith(_DIST_INFO):
+            continue
+        python = headers.get("Requires-Python")
+        memo.remember_headers(path, stamp, headers.get_all("Requires-Dist"), python or "")
 
 
 def read_direct_url(dist: Distribution) -> DirectUrl | None:

@@ -290,6 +290,9 @@ def _save_now_the_cache_folder_can_exist(
             cache.set(CACHE_KEY, pending.entry())
     except Exception:
         return
+    # The memo runs to megabytes, which config.cache.set would indent; the folder exists now.
+    folder = EvaluationCache(cache_directory(config.rootpath, str(config.getini("cache_dir"))))
+    folder.save_memo(pending.memo_key, pending.memo)
 
 
 def _verbose(config: pytest.Config) -> bool:

@@ -106,7 +106,8 @@ def run(given: Mapping[str, Given], context: Context, cache: EvaluationCache | N
             return Checked(Outcome.from_data(stored))
         except (KeyError, TypeError, ValueError, AttributeError):
             pass  # a well-formed entry of another shape: a miss
-    return _evaluate(given, context, key, stamp, cache)
+    with _no_garbage_collection():
+        return _evaluate(given, context, key, stamp, cache)
 
 
 def _evaluate(
@@ -131,19 +132,18 @@ def _evaluate(
     environ = RecordingEnviron(os.environ)
     memo_key = _memo_key()
     memo = Memo(None if cache is None else cache.load_memo(memo_key))
-    with _no_garbage_collection():
-        policy = build_policy(
-            settings,
-            environment=interpreter.environment,
-            runners=frozenset(canonicalize_name(name) for name in context.runners()),
-            environ=environ,
-        )
-        inventory = scan(context.paths)
-        metadata_stamps = stamp.metadata_stamps()
-        reuse_headers(inventory, memo, metadata_stamps)
-        evaluation = evaluate(policy, inventory, interpreter, memo)
-        remember_headers(inventory, memo, metadata_stamps)
-        outcome = render(policy, evaluation, interpreter)
+    policy = build_policy(
+        settings,
+        environment=interpreter.environment,
+        runners=frozenset(canonicalize_name(name) for name in context.runners()),
+        environ=environ,
+    )
+    inventory = scan(context.paths)
+    metadata_stamps = stamp.metadata_stamps()
+    reuse_headers(inventory, memo, metadata_stamps)
+    evaluation = evaluate(policy, inventory, interpreter, memo)
+    remember_headers(inventory, memo, metadata_stamps)
+    outcome = render(policy, evaluation, interpreter)
     inputs = tuple(_inputs(policy, _named_sources(given, context)))
     pending = PendingSave(
         key, stamp.digest, inputs, dict(environ.used), outcome, memo_key, memo.to_data()
@@ -170,7 +170,7 @@ def _memo_key() -> str:
 
 @contextmanager
 def _no_garbage_collection() -> Iterator[None]:
-    """A check allocates tens of thousands of small objects (metadata, requirements) and
+    """A check (and the memo it loads) allocates tens of thousands of small objects and
     makes no reference cycles; collecting meanwhile would only walk pytest's whole heap
     again and again (about a tenth of a cold check).  Restored as it was, even on error."""
     enabled = gc.isenabled()

@@ -17,6 +17,14 @@ from pytest_deppolicy.settings import PythonRule, Settings
 
 PYTHON_VERSION_FILE = ".python-version"
 _VERSION_IN_FILE = re.compile(r"^(?:python|cpython)?-?(\d+(?:\.\d+){0,2})(?:[/\s].*)?$")
+_NAMED_LOCK_FILE = re.compile(r"^pylock\.[^.]+\.toml$")
+
+
+def is_pylock_path(path: Path | str) -> bool:
+    """Whether PEP 751 allows ``path``'s file name: ``pylock.toml`` or ``pylock.NAME.toml``
+    (here, so that a policy without a lock file never imports the lock-file reader)."""
+    name = Path(path).name
+    return name == "pylock.toml" or _NAMED_LOCK_FILE.match(name) is not None
 
 
 @dataclass(frozen=True)
@@ -79,8 +87,6 @@ def _read_source(
     environment: Mapping[str, str],
     environ: Mapping[str, str] | None,
 ) -> tuple[Source, PythonRule | None]:
-    from pytest_deppolicy.pylock import is_pylock_path
-
     if is_pylock_path(path):
         return _read_lock_file(path, rootdir, environment)
     from pytest_deppolicy.reqfile import parse_requirements_file

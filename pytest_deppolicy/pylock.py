@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from packaging.specifiers import SpecifierSet
 
 from pytest_deppolicy.errors import PylockError
+from pytest_deppolicy.policy import is_pylock_path
 from pytest_deppolicy.requirement import Entry
 from pytest_deppolicy.toml import parse_toml
 
@@ -37,7 +38,6 @@ __all__ = ["PYLOCK_PACKAGING", "LockFile", "is_pylock_path", "read_pylock"]
 PYLOCK_PACKAGING = "26.0"
 """The first packaging release with ``packaging.pylock``."""
 
-_NAMED_LOCK_FILE = re.compile(r"^pylock\.[^.]+\.toml$")
 _PACKAGES_HEADER = re.compile(
     r"""^\s*\[\[\s*(?:packages|"packages"|'packages')\s*\]\]\s*(?:#.*)?$"""
 )
@@ -54,12 +54,6 @@ class LockFile:
     entries: tuple[Entry, ...]
     requires_python: SpecifierSet | None
     requires_python_line: int | None
-
-
-def is_pylock_path(path: Path | str) -> bool:
-    """Whether PEP 751 allows ``path``'s file name: ``pylock.toml`` or ``pylock.NAME.toml``."""
-    name = Path(path).name
-    return name == "pylock.toml" or _NAMED_LOCK_FILE.match(name) is not None
 
 
 def read_pylock(path: Path, *, environment: Mapping[str, str], rootdir: Path) -> LockFile:

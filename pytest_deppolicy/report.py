@@ -10,7 +10,7 @@ from typing import Any
 from pytest_deppolicy.evaluation import Evaluation, Interpreter
 from pytest_deppolicy.findings import RESTORABLE, Finding, Kind
 from pytest_deppolicy.outcome import Outcome, printable, write_json
-from pytest_deppolicy.policy import Policy, display_path
+from pytest_deppolicy.policy import Policy, display_path, is_pylock_path
 
 SCHEMA = 1
 
@@ -93,8 +93,6 @@ def fix_commands(policy: Policy, evaluation: Evaluation) -> list[tuple[str, str]
 
 
 def _restore_command(policy: Policy, installer: str | None) -> str:
-    from pytest_deppolicy.pylock import is_pylock_path
-
     paths = [display_path(source.path, policy.rootdir) for source in policy.sources]
     locks = [path for path, source in zip(paths, policy.sources) if is_pylock_path(source.path)]
     files = [path for path in paths if path not in locks]

@@ -203,13 +203,15 @@ class EvaluationCache:
     def load_memo(self, key: str) -> dict[str, Any] | None:
         """The memo the last check left for this interpreter, or ``None``.
 
-        The file is a checksum line, then the JSON text it is the checksum of: a memo
-        runs to megabytes, and hashing the text as written is much cheaper than
-        serialising it again with sorted keys."""
+        The file is JSON, like every value in pytest's cache: ``{"checksum": ..., "body":
+        ...}``, where the checksum is of the body's text as written (a memo runs to
+        megabytes, and hashing that text is much cheaper than serialising the body again
+        with sorted keys)."""
         try:
             text = (self.directory / _MEMO_FILE).read_text(encoding="utf-8")
-            checksum, _, body = text.partition("\n")
-            if checksum != _digest(body):
+            checksum = text[len('{"checksum": "') :][:32]
+            body = text[len(_memo_text(checksum, "")) - 1 : -1]
+            if text != _memo_text(checksum, body) or checksum != _digest(body):
                 return None
             document = json.loads(body)
             if document.get("format") != FORMAT or document["key"] != key:
@@ -221,7 +223,7 @@ class EvaluationCache:
 
     def save_memo(self, key: str, memo: Mapping[str, Any]) -> bool:
         body = json.dumps({"format": FORMAT, "key": key, "memo": memo})
-        return self.save_text(f"{_digest(body)}\n{body}", _MEMO_FILE)
+        return self.save_text(_memo_text(_digest(body), body), _MEMO_FILE)
 
     def save(self, entry: Mapping[str, Any]) -> bool:
         """Write atomically; ``False`` (and nothing written) when the folder is not writable."""
@@ -243,6 +245,10 @@ class EvaluationCache:
         except OSError:
             return False
         return True
+
+
+def _memo_text(checksum: str, body: str) -> str:
+    return f'{{"checksum": "{checksum}", "body": {body}}}'
 
 
 def cache_entry(

@@ -237,3 +237,16 @@ def test_an_unwritable_memo_is_not_an_error(
     monkeypatch.setattr(os, "replace", refuse)
     assert not EvaluationCache(tmp_path / "c").save_memo("k", {"lines": {}})
     assert EvaluationCache(tmp_path / "c").load_memo("k") is None
+
+
+def test_the_memo_file_is_json_with_a_checksum_of_its_body(tmp_path: Path) -> None:
+    """Like every value in pytest's cache (``pytest --cache-show`` reads them all)."""
+    cache = EvaluationCache(tmp_path)
+    assert cache.save_memo("k", {"lines": {"alpha": None}})
+    file = tmp_path / "metadata"
+    document = json.loads(file.read_text())
+    assert document["body"]["memo"] == {"lines": {"alpha": None}}
+    assert cache.load_memo("k") == {"lines": {"alpha": None}}
+    assert cache.load_memo("another interpreter") is None
+    file.write_text(file.read_text().replace('"alpha"', '"beta"'))
+    assert cache.load_memo("k") is None

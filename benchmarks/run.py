@@ -866,8 +866,8 @@ def commands(setup: Setup) -> list[Command]:
         ),
         Command(
             "floor",
-            "reference: `python -c 'import pytest'` (less than any pytest run does)",
-            (python, "-c", "import pytest"),
+            "reference: pytest's start-up up to loading its plugins (before any can act)",
+            (python, "-c", _FLOOR),
             frozenset({0}),
         ),
         Command("pip", "`python -m pip check`", (python, "-m", "pip", "check"), frozenset({0, 1})),
@@ -878,6 +878,14 @@ def commands(setup: Setup) -> list[Command]:
             frozenset({0, 1}),
         ),
     ]
+
+
+# What every pytest run does before a plugin's first hook can run: import pytest, build the
+# config with the built-in plugins, load the plugins that entry points name.
+_FLOOR = (
+    "import _pytest.config as c; "
+    "c.get_config().pluginmanager.load_setuptools_entrypoints('pytest11')"
+)
 
 
 def touch_one_distribution(setup: Setup) -> None:
@@ -1031,7 +1039,7 @@ TARGETS = (
         frozenset({1000}),
         lambda f: (
             f"{f.ratio('pip', 'only'):.2f}x (at most {f.ratio('pip', 'floor'):.2f}x: "
-            "`pip check` / `import pytest`)"
+            "`pip check` / pytest's start-up before any plugin acts)"
         ),
         lambda f: f.ratio("pip", "only") >= 5,
     ),

@@ -8,7 +8,7 @@ import sys
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from pytest_deppolicy.findings import Finding
 
@@ -46,8 +46,7 @@ class Interpreter:
         return cast("dict[str, str]", default_environment())
 
 
-@dataclass(frozen=True)
-class SourceStats:
+class SourceStats(NamedTuple):
     """How many entries a policy source holds, how many applied here, how many drifted."""
 
     path: Path
@@ -56,8 +55,7 @@ class SourceStats:
     drifted: int
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     """What became of one applicable entry, for ``-v`` output."""
 
     location: str

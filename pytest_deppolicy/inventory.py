@@ -18,7 +18,7 @@ import zipfile
 from dataclasses import dataclass, field
 from importlib.metadata import PathDistribution
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal, cast
+from typing import TYPE_CHECKING, Literal, NamedTuple, cast
 
 from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
@@ -67,8 +67,7 @@ class MetadataError(Exception):
         return f"{self.file.name} {self.reason}"
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(NamedTuple):
     """An entry on the path that looks like installed metadata but cannot be used."""
 
     path: Path
@@ -108,8 +107,7 @@ class Distribution:
     _cache: dict[str, Headers] = field(default_factory=dict, init=False, repr=False, compare=False)
 
 
-@dataclass(frozen=True)
-class DirectUrl:
+class DirectUrl(NamedTuple):
     """The PEP 610 ``direct_url.json`` of a distribution installed from a URL or a path.
 
     ``kind`` says which of ``vcs_info``, ``archive_info`` and ``dir_info`` the file holds.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName
@@ -27,8 +27,7 @@ def is_pylock_path(path: Path | str) -> bool:
     return name == "pylock.toml" or _NAMED_LOCK_FILE.match(name) is not None
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """One policy source named by the settings, with the entries of the files it includes.
 
     ``files`` lists every file read for it (the source and its ``-r``/``-c`` includes).
@@ -39,8 +38,7 @@ class Source:
     files: tuple[Path, ...] = ()
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(NamedTuple):
     """What must hold.  ``runners`` names the test runner's own distributions (pytest's
     loaded plugins), which strict mode accepts with their dependencies."""
 

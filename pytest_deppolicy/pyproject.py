@@ -7,9 +7,8 @@ is reported as unknown.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
@@ -21,8 +20,7 @@ _REQUIRES_PYTHON_LINE = re.compile(r"^\s*requires-python\s*=")
 _SECTION_LINE = re.compile(r"^\s*\[")
 
 
-@dataclass(frozen=True)
-class ProjectInfo:
+class ProjectInfo(NamedTuple):
     """The parts of a ``pyproject.toml`` the policy uses."""
 
     path: Path

@@ -19,10 +19,9 @@ import shlex
 import stat
 import sys
 import urllib.parse
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import InvalidRequirement, Requirement
@@ -125,8 +124,7 @@ class _Invalid(Exception):
         self.hint = hint
 
 
-@dataclass(frozen=True)
-class _Context:
+class _Context(NamedTuple):
     cwd: str
     environ: Mapping[str, str]
     opened: list[Path] | None = None
@@ -138,16 +136,14 @@ class _Context:
         return _read_bytes(filename, constraint, included=included)
 
 
-@dataclass(frozen=True)
-class _Origin:
+class _Origin(NamedTuple):
     filename: str
     lineno: int
     text: str
     constraint: bool
 
 
-@dataclass(frozen=True)
-class _Parts:
+class _Parts(NamedTuple):
     """What pip's ``parse_req_from_line``/``parse_req_from_editable`` produce.
 
     The properties complete them as pip's ``InstallRequirement`` does.

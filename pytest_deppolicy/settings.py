@@ -11,7 +11,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
+from typing import NamedTuple, Optional
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
@@ -33,8 +33,7 @@ from pytest_deppolicy.pyproject import ProjectInfo, read_project
 DEFAULT_SOURCES = ("requirements.txt", "pylock.toml")
 
 
-@dataclass(frozen=True)
-class PythonRule:
+class PythonRule(NamedTuple):
     """A specifier the running interpreter must satisfy, and where it was stated."""
 
     specifier: SpecifierSet

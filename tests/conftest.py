@@ -29,6 +29,15 @@ def site(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPat
     return Site(path)
 
 
+@pytest.fixture
+def one_test_project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """A project with one passing test, for a run of pytest inside the test."""
+    # When this suite itself runs under xdist, the inner run must not think it is a worker.
+    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    pytester.makepyfile(test_one="def test_one():\n    pass\n")
+    return pytester
+
+
 def _import_every_module() -> None:
     """Import the plugin's lazily imported modules once, before any in-process run.
 

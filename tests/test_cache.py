@@ -168,14 +168,10 @@ def test_cache_directory_resolves_like_pytest(
 
 
 @pytest.fixture
-def bare_project(
-    pytester: pytest.Pytester, site: Site, monkeypatch: pytest.MonkeyPatch
-) -> pytest.Pytester:
+def bare_project(one_test_project: pytest.Pytester, site: Site) -> pytest.Pytester:
     """One passing test, alpha 1.0 installed, no policy source yet."""
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     site.add("alpha", "1.0")
-    pytester.makepyfile(test_one="def test_one():\n    pass\n")
-    return pytester
+    return one_test_project
 
 
 class TestPlugin:

@@ -187,15 +187,11 @@ class TestThroughPytest:
     run without any cache."""
 
     @pytest.fixture
-    def project(
-        self, pytester: pytest.Pytester, site: Site, monkeypatch: pytest.MonkeyPatch
-    ) -> pytest.Pytester:
-        monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
+    def project(self, one_test_project: pytest.Pytester, site: Site) -> pytest.Pytester:
         site.add("alpha", "1.0", requires=["beta>=2", "gamma; extra == 'fast'"])
         site.add("beta", "1.0")
-        pytester.makepyfile(test_one="def test_one():\n    pass\n")
-        (pytester.path / "requirements.txt").write_text("alpha[fast]==1.0\n")
-        return pytester
+        (one_test_project.path / "requirements.txt").write_text("alpha[fast]==1.0\n")
+        return one_test_project
 
     def report(self, project: pytest.Pytester, *args: str) -> tuple[int, Any]:
         path = project.path / "report.json"

@@ -16,16 +16,11 @@ PASSING_TEST = "def test_one():\n    pass\n"
 
 
 @pytest.fixture
-def project(
-    pytester: pytest.Pytester, site: Site, monkeypatch: pytest.MonkeyPatch
-) -> pytest.Pytester:
+def project(one_test_project: pytest.Pytester, site: Site) -> pytest.Pytester:
     """A project with one passing test, alpha 1.0 and beta 2.0 installed."""
-    # When this suite itself runs under xdist, the inner run must not think it is a worker.
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
     site.add("alpha", "1.0")
     site.add("beta", "2.0")
-    pytester.makepyfile(test_one=PASSING_TEST)
-    return pytester
+    return one_test_project
 
 
 def write_requirements(

@@ -12,9 +12,6 @@ from tests.conftest import Site
 
 pytest_plugins = ["pytester"]
 
-PASSING_TEST = "def test_one():\n    pass\n"
-
-
 @pytest.fixture
 def project(one_test_project: pytest.Pytester, site: Site) -> pytest.Pytester:
     """A project with one passing test, alpha 1.0 and beta 2.0 installed."""

@@ -12,6 +12,7 @@ from tests.conftest import Site
 
 pytest_plugins = ["pytester"]
 
+
 @pytest.fixture
 def project(one_test_project: pytest.Pytester, site: Site) -> pytest.Pytester:
     """A project with one passing test, alpha 1.0 and beta 2.0 installed."""

@@ -30,7 +30,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
-FORMAT = 1
+FORMAT = 2
 # The key under which ``config.cache.set`` stores the entry: ``<cache_dir>/v/deppolicy/...``.
 CACHE_KEY = "deppolicy/last-evaluation"
 _FILE = "last-evaluation"
@@ -182,62 +182,75 @@ def file_stamps(paths: Sequence[Path]) -> dict[str, str]:
 
 
 class EvaluationCache:
-    """The one stored evaluation of a project, in ``directory``."""
+    """The stored outcome of a project's last check and its memo, in ``directory``.
 
-    def __init__(self, directory: Path) -> None:
+    ``clearing`` says pytest is about to empty its cache folder (``--cache-clear``):
+    nothing is read, and nothing is written until pytest has done so.
+    """
+
+    def __init__(self, directory: Path, *, clearing: bool = False) -> None:
         self.directory = directory
-
-    def load(self, key: str, stamp: str, environ: Mapping[str, str]) -> dict[str, Any] | None:
-        """The stored outcome (plain data) if everything it depended on is unchanged."""
-        try:
-            document = json.loads((self.directory / _FILE).read_text(encoding="utf-8"))
-            return _validated(document, key, stamp, environ)
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            return None
+        self.clearing = clearing
 
     @property
     def root(self) -> Path:
         """pytest's cache folder itself."""
         return self.directory.parent.parent
 
-    def load_memo(self, key: str) -> dict[str, Any] | None:
-        """The memo the last check left for this interpreter, or ``None``.
+    @property
+    def writable_now(self) -> bool:
+        """Whether to write now: pytest's cache folder exists (the plugin never creates
+        it, so that pytest does, with its .gitignore) and is not about to be emptied."""
+        return not self.clearing and self.root.is_dir()
 
-        The file is JSON, like every value in pytest's cache: ``{"checksum": ..., "body":
-        ...}``, where the checksum is of the body's text as written (a memo runs to
-        megabytes, and hashing that text is much cheaper than serialising the body again
-        with sorted keys)."""
+    def load(self, key: str, stamp: str, environ: Mapping[str, str]) -> dict[str, Any] | None:
+        """The stored outcome (plain data) if everything it depended on is unchanged."""
+        document = self._read(_FILE)
         try:
-            text = (self.directory / _MEMO_FILE).read_text(encoding="utf-8")
-            checksum = text[len('{"checksum": "') :][:32]
-            body = text[len(_memo_text(checksum, "")) - 1 : -1]
-            if text != _memo_text(checksum, body) or checksum != _digest(body):
-                return None
-            document = json.loads(body)
-            if document.get("format") != FORMAT or document["key"] != key:
-                return None
-            memo = document["memo"]
-            return memo if isinstance(memo, dict) else None
+            return None if document is None else _validated(document, key, stamp, environ)
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
 
-    def save_memo(self, key: str, memo: Mapping[str, Any]) -> bool:
-        body = json.dumps({"format": FORMAT, "key": key, "memo": memo})
-        return self.save_text(_memo_text(_digest(body), body), _MEMO_FILE)
+    def load_memo(self, key: str) -> dict[str, Any] | None:
+        """The memo the last check left for this interpreter, or ``None``."""
+        document = self._read(_MEMO_FILE)
+        if document is None or document.get("key") != key:
+            return None
+        memo = document.get("memo")
+        return memo if isinstance(memo, dict) else None
 
     def save(self, entry: Mapping[str, Any]) -> bool:
         """Write atomically; ``False`` (and nothing written) when the folder is not writable."""
-        return self.save_text(json.dumps(entry), _FILE)
+        return self._write(_FILE, entry)
 
-    def save_text(self, text: str, name: str) -> bool:
+    def save_memo(self, key: str, memo: Mapping[str, Any]) -> bool:
+        return self._write(_MEMO_FILE, {"format": FORMAT, "key": key, "memo": memo})
+
+    def _read(self, name: str) -> dict[str, Any] | None:
+        """A document written by :meth:`_write`, or ``None`` when the file is missing,
+        unreadable, corrupt, tampered with or of another format."""
+        if self.clearing:
+            return None
+        try:
+            text = (self.directory / name).read_text(encoding="utf-8")
+            checksum, body = _unchecked(text)
+            if text != _checked(checksum, body) or checksum != _digest(body):
+                return None
+            document = json.loads(body)
+        except (OSError, ValueError):
+            return None
+        return document if isinstance(document, dict) and document.get("format") == FORMAT else None
+
+    def _write(self, name: str, document: Mapping[str, Any]) -> bool:
         import tempfile  # only on a miss
 
+        body = json.dumps(document)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=self.directory)
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as file:
-                    file.write(text)
+                    file.write(_checked(_digest(body), body))
                 os.replace(temporary, self.directory / name)
             except BaseException:
                 os.unlink(temporary)
@@ -247,8 +260,25 @@ class EvaluationCache:
         return True
 
 
-def _memo_text(checksum: str, body: str) -> str:
-    return f'{{"checksum": "{checksum}", "body": {body}}}'
+_BEFORE_CHECKSUM = '{"checksum": "'
+_BEFORE_BODY = '", "body": '
+_CHECKSUM_LENGTH = 32
+
+
+def _checked(checksum: str, body: str) -> str:
+    """A stored file: JSON, like every value in pytest's cache (``pytest --cache-show``
+    reads them all), holding the document and a checksum of its text as written (hashing
+    that text is much cheaper than serialising the document again with sorted keys, and
+    a memo runs to megabytes)."""
+    return f"{_BEFORE_CHECKSUM}{checksum}{_BEFORE_BODY}{body}}}"
+
+
+def _unchecked(text: str) -> tuple[str, str]:
+    """The checksum and the body of what :func:`_checked` wrote (anything else gives
+    parts that :func:`_checked` does not put back together as ``text``)."""
+    start = len(_BEFORE_CHECKSUM)
+    end = start + _CHECKSUM_LENGTH
+    return text[start:end], text[end + len(_BEFORE_BODY) : -1]
 
 
 def cache_entry(
@@ -258,8 +288,8 @@ def cache_entry(
     environ_used: Mapping[str, str | None],
     outcome: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """The stored document: what the outcome depended on, the outcome, a checksum."""
-    entry: dict[str, Any] = {
+    """The stored document: what the outcome depended on, and the outcome."""
+    return {
         "format": FORMAT,
         "key": key,
         "stamp": stamp,
@@ -267,18 +297,11 @@ def cache_entry(
         "environ": dict(environ_used),
         "outcome": outcome,
     }
-    entry["checksum"] = _checksum(entry)
-    return entry
 
 
 def _validated(
-    document: Any, key: str, stamp: str, environ: Mapping[str, str]
+    document: Mapping[str, Any], key: str, stamp: str, environ: Mapping[str, str]
 ) -> dict[str, Any] | None:
-    if not isinstance(document, dict) or document.get("format") != FORMAT:
-        return None
-    checksum = document.pop("checksum", None)
-    if checksum != _checksum(document):
-        return None
     if document["key"] != key or document["stamp"] != stamp:
         return None
     inputs = document["inputs"]
@@ -288,10 +311,6 @@ def _validated(
         return None
     outcome = document["outcome"]
     return outcome if isinstance(outcome, dict) else None
-
-
-def _checksum(payload: Mapping[str, Any]) -> str:
-    return _digest(json.dumps(payload, sort_keys=True))
 
 
 def _digest(text: str) -> str:

@@ -95,16 +95,12 @@ class DependencyReader:
 
     def satisfied(self, dependency: Dependency, dist: Distribution) -> bool:
         """Whether ``dist``'s version (which must be valid) satisfies the dependency."""
-        assert dist.version is not None
-        key = f"{dependency.specifier_text}\0{dist.raw_version}"
-        memo = self._memo
-        verdict = memo.satisfied.get(key)
-        if verdict is None:
-            verdict = memo.known_satisfied(key)
-            if verdict is None:
-                verdict = dependency.specifier.contains(dist.version, prereleases=True)
-            memo.satisfied[key] = verdict
-        return verdict
+        version = dist.version
+        assert version is not None
+        return self._memo.satisfied_by(
+            f"{dependency.specifier_text}\0{dist.raw_version}",
+            lambda: dependency.specifier.contains(version, prereleases=True),
+        )
 
     def _read(self, dist: Distribution) -> tuple[tuple[Dependency, ...], tuple[str, ...]]:
         cached = self._by_dist.get(id(dist))
@@ -137,17 +133,12 @@ class DependencyReader:
         return dependency
 
     def _evaluate(self, marker: str, extra: str) -> bool:
-        key = f"{extra}\0{marker}"
-        memo = self._memo
-        verdict = memo.markers.get(key)
-        if verdict is None:
-            verdict = memo.known_marker(key)
-            if verdict is None:
-                context = dict(self._environment)
-                context["extra"] = extra
-                verdict = _marker(marker).evaluate(context)
-            memo.markers[key] = verdict
-        return verdict
+        return self._memo.marker(f"{extra}\0{marker}", lambda: self._work_out(marker, extra))
+
+    def _work_out(self, marker: str, extra: str) -> bool:
+        context = dict(self._environment)
+        context["extra"] = extra
+        return _marker(marker).evaluate(context)
 
 
 def _dependency(parsed: ParsedLine) -> Dependency:

@@ -65,22 +65,25 @@ class PendingSave(NamedTuple):
     outcome: Outcome
     memo_key: str
     memo: Mapping[str, Any]
+    cache: EvaluationCache
 
-    def entry(self) -> dict[str, Any]:
-        return cache_entry(
+    def save(self) -> bool:
+        """Write the memo, then the entry (a reader that finds the entry finds the memo)."""
+        entry = cache_entry(
             self.key, self.stamp, self.inputs, self.environ_used, self.outcome.to_data()
         )
-
-    def save(self, cache: EvaluationCache) -> bool:
-        """Write the memo and the entry with the plugin's own atomic writes."""
-        return cache.save_memo(self.memo_key, self.memo) and cache.save(self.entry())
+        return self.cache.save_memo(self.memo_key, self.memo) and self.cache.save(entry)
 
 
 def run(given: Mapping[str, Given], context: Context, cache: EvaluationCache | None) -> Checked:
     """Check the environment on ``context.paths`` against the policy ``given`` describes.
 
     With a ``cache`` whose stored outcome still holds, nothing is parsed or scanned.
+    Without one (``-p no:cacheprovider``), nothing is looked at but what the check needs.
     """
+    if cache is None:
+        with _no_garbage_collection():
+            return _evaluate(given, context, None)
     key = run_key(
         {
             "plugin": __version__,
@@ -98,25 +101,26 @@ def run(given: Mapping[str, Given], context: Context, cache: EvaluationCache | N
             "uname": list(os.uname()) if hasattr(os, "uname") else None,
         }
     )
-    # Taken even without a cache to read: with --cache-clear, the entry is stored later.
     stamp = environment_stamp(context.paths)
-    stored = None if cache is None else cache.load(key, stamp.digest, os.environ)
+    stored = cache.load(key, stamp.digest, os.environ)
     if stored is not None:
         try:
             return Checked(Outcome.from_data(stored))
         except (KeyError, TypeError, ValueError, AttributeError):
             pass  # a well-formed entry of another shape: a miss
     with _no_garbage_collection():
-        return _evaluate(given, context, key, stamp, cache)
+        return _evaluate(given, context, _Storage(cache, key, stamp))
 
 
-def _evaluate(
-    given: Mapping[str, Given],
-    context: Context,
-    key: str,
-    stamp: EnvironmentStamp,
-    cache: EvaluationCache | None,
-) -> Checked:
+class _Storage(NamedTuple):
+    """Where a cache miss stores its outcome, under which key and environment stamp."""
+
+    cache: EvaluationCache
+    key: str
+    stamp: EnvironmentStamp
+
+
+def _evaluate(given: Mapping[str, Given], context: Context, storage: _Storage | None) -> Checked:
     from packaging.utils import canonicalize_name
 
     from pytest_deppolicy.checks import evaluate
@@ -131,7 +135,7 @@ def _evaluate(
     interpreter = Interpreter.current()
     environ = RecordingEnviron(os.environ)
     memo_key = _memo_key()
-    memo = Memo(None if cache is None else cache.load_memo(memo_key))
+    memo = Memo(None if storage is None else storage.cache.load_memo(memo_key))
     policy = build_policy(
         settings,
         environment=interpreter.environment,
@@ -139,18 +143,26 @@ def _evaluate(
         environ=environ,
     )
     inventory = scan(context.paths)
-    metadata_stamps = stamp.metadata_stamps()
+    metadata_stamps = {} if storage is None else storage.stamp.metadata_stamps()
     reuse_headers(inventory, memo, metadata_stamps)
     evaluation = evaluate(policy, inventory, interpreter, memo)
     remember_headers(inventory, memo, metadata_stamps)
     outcome = render(policy, evaluation, interpreter)
-    inputs = tuple(_inputs(policy, _named_sources(given, context)))
+    if storage is None:
+        return Checked(outcome)
     pending = PendingSave(
-        key, stamp.digest, inputs, dict(environ.used), outcome, memo_key, memo.to_data()
+        storage.key,
+        storage.stamp.digest,
+        tuple(_inputs(policy, _named_sources(given, context))),
+        dict(environ.used),
+        outcome,
+        memo_key,
+        memo.to_data(),
+        storage.cache,
     )
     # Written now only where pytest's cache folder already exists; otherwise once pytest
     # has made it (plugin.py), so the folder gets pytest's .gitignore.
-    saved = cache is not None and cache.root.is_dir() and pending.save(cache)
+    saved = storage.cache.writable_now and pending.save()
     return Checked(outcome, pending=None if saved else pending)
 
 

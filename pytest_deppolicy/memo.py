@@ -18,7 +18,7 @@ the check that wrote it used, so uninstalled distributions do not pile up.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 FORMAT = 1
@@ -31,10 +31,10 @@ class Memo:
 
     def __init__(self, data: Mapping[str, Any] | None = None) -> None:
         data = data or {}
-        self._headers: Mapping[str, Any] = data.get("headers", {})
-        self._lines: Mapping[str, Any] = data.get("lines", {})
-        self._markers: Mapping[str, bool] = data.get("markers", {})
-        self._satisfied: Mapping[str, bool] = data.get("satisfied", {})
+        self._headers = _table(data, "headers")
+        self._lines = _table(data, "lines")
+        self._markers = _table(data, "markers")
+        self._satisfied = _table(data, "satisfied")
         self.headers: dict[str, list[Any]] = {}
         self.lines: dict[str, ParsedLine | None] = {}
         self.markers: dict[str, bool] = {}
@@ -70,11 +70,13 @@ class Memo:
         name, extras, specifier, url, marker = item
         return True, (name, tuple(extras), specifier, url, marker)
 
-    def known_marker(self, key: str) -> bool | None:
-        return _known_bool(self._markers, key)
+    def marker(self, key: str, work_out: Callable[[], bool]) -> bool:
+        """A marker's verdict for an extra, as known or as ``work_out`` finds it."""
+        return _recall(self.markers, self._markers, key, work_out)
 
-    def known_satisfied(self, key: str) -> bool | None:
-        return _known_bool(self._satisfied, key)
+    def satisfied_by(self, key: str, work_out: Callable[[], bool]) -> bool:
+        """Whether a version satisfies a specifier, as known or as ``work_out`` finds it."""
+        return _recall(self.satisfied, self._satisfied, key, work_out)
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -85,9 +87,20 @@ class Memo:
         }
 
 
-def _known_bool(table: Mapping[str, Any], key: str) -> bool | None:
-    value = table.get(key)
-    return value if isinstance(value, bool) else None
+def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    table = data.get(name)
+    return table if isinstance(table, dict) else {}
+
+
+def _recall(
+    used: dict[str, bool], known: Mapping[str, Any], key: str, work_out: Callable[[], bool]
+) -> bool:
+    verdict = used.get(key)
+    if verdict is None:
+        remembered = known.get(key)
+        verdict = remembered if isinstance(remembered, bool) else work_out()
+        used[key] = verdict
+    return verdict
 
 
 def _is_parsed_line(item: Any) -> bool:

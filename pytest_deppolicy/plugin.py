@@ -147,9 +147,11 @@ def _cache(config: pytest.Config) -> EvaluationCache | None:
     """The evaluation cache in pytest's cache folder; none with ``-p no:cacheprovider``."""
     if not config.pluginmanager.has_plugin("cacheprovider"):
         return None
-    if getattr(config.known_args_namespace, "cacheclear", False):
-        return None  # pytest empties the folder later, in pytest_configure
-    return EvaluationCache(cache_directory(config.rootpath, str(config.getini("cache_dir"))))
+    # With --cache-clear, pytest empties the folder later, in pytest_configure.
+    clearing = bool(getattr(config.known_args_namespace, "cacheclear", False))
+    return EvaluationCache(
+        cache_directory(config.rootpath, str(config.getini("cache_dir"))), clearing=clearing
+    )
 
 
 def _plugin_modules(config: pytest.Config) -> list[str]:
@@ -280,19 +282,18 @@ def _save_now_the_cache_folder_can_exist(
     config: pytest.Config, pending: engine.PendingSave
 ) -> None:
     """``config.cache.set`` creates pytest's cache folder the way pytest does (with its
-    .gitignore and CACHEDIR.TAG, which the plugin must not forget to write itself)."""
+    .gitignore and CACHEDIR.TAG, which the plugin must not forget to write itself); the
+    plugin's own atomic writes then replace the placeholder it wrote."""
     cache = getattr(config, "cache", None)
     if cache is None:
         return
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pytest warns when the folder is read-only
-            cache.set(CACHE_KEY, pending.entry())
+            cache.set(CACHE_KEY, None)  # a miss for whoever reads it meanwhile
     except Exception:
         return
-    # The memo runs to megabytes, which config.cache.set would indent; the folder exists now.
-    folder = EvaluationCache(cache_directory(config.rootpath, str(config.getini("cache_dir"))))
-    folder.save_memo(pending.memo_key, pending.memo)
+    pending._replace(cache=EvaluationCache(pending.cache.directory)).save()
 
 
 def _verbose(config: pytest.Config) -> bool:

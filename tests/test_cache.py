@@ -102,7 +102,7 @@ class TestEvaluationCache:
         cache.save(cache_entry(KEY, "s", [], {}, STORED))
         file = tmp_path / "last-evaluation"
         document = json.loads(file.read_text())
-        document["outcome"]["findings"] = 1
+        document["body"]["outcome"]["findings"] = 1
         file.write_text(json.dumps(document))
         assert cache.load(KEY, "s", {}) is None
 
@@ -132,6 +132,11 @@ class TestEvaluationCache:
         assert cache.load(KEY, "s", {"TORCH_VERSION": "2.1.0"}) == STORED
         assert cache.load(KEY, "s", {"TORCH_VERSION": "2.2.0"}) is None
         assert cache.load(KEY, "s", {"TORCH_VERSION": "2.1.0", "UNSET": "x"}) is None
+
+    def test_a_folder_about_to_be_cleared_is_not_read(self, tmp_path: Path) -> None:
+        EvaluationCache(tmp_path).save(cache_entry(KEY, "s", [], {}, STORED))
+        assert EvaluationCache(tmp_path, clearing=True).load(KEY, "s", {}) is None
+        assert not EvaluationCache(tmp_path, clearing=True).writable_now
 
     def test_unwritable_folder_is_not_an_error(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -231,7 +236,7 @@ class TestPlugin:
         project.runpytest("--deppolicy")
         first = project.runpytest("--deppolicy-only")
         file = project.path / ".pytest_cache" / "v" / "deppolicy" / "last-evaluation"
-        for garbage in ("", "{not json", json.dumps({"format": 1, "checksum": "x"})):
+        for garbage in ("", "{not json", json.dumps({"checksum": "x", "body": {"format": 2}})):
             file.write_text(garbage)
             again = project.runpytest("--deppolicy-only")
             assert (again.ret, again.stdout.lines) == (first.ret, first.stdout.lines)
@@ -247,10 +252,29 @@ class TestPlugin:
         assert result.ret == 6
         assert "Traceback" not in result.stdout.str() + result.stderr.str()
 
-    def test_no_cacheprovider_means_no_cache(self, project: pytest.Pytester) -> None:
+    def test_no_cacheprovider_means_no_cache(
+        self, project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        import pytest_deppolicy.engine
+
+        def refuse(*args: object) -> None:
+            raise AssertionError("stamped an environment no cache will record")
+
+        monkeypatch.setattr(pytest_deppolicy.engine, "environment_stamp", refuse)
         result = project.runpytest("--deppolicy", "-p", "no:cacheprovider")
         assert result.ret == 6
         assert not (project.path / ".pytest_cache").exists()
+
+    def test_cache_clear_stores_the_outcome_after_pytest_cleared_the_folder(
+        self, project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        assert project.runpytest("--deppolicy").ret == 6
+        first = project.runpytest("--deppolicy-only")
+        assert project.runpytest("--deppolicy", "--cache-clear").ret == 6
+        with monkeypatch.context() as patch:
+            self.forbid_evaluation(patch)
+            again = project.runpytest("--deppolicy-only")
+        assert (again.ret, again.stdout.lines) == (first.ret, first.stdout.lines)
 
     def test_stale_entry_from_a_changed_environment_variable(
         self, project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch

@@ -122,6 +122,15 @@ def test_a_malformed_memo_entry_is_worked_out_again(
     assert verdicts(DependencyReader(INTERPRETER.environment, Memo(data)), inventory) == expected
 
 
+@pytest.mark.parametrize("table", ["headers", "lines", "markers", "satisfied"])
+def test_a_memo_table_of_the_wrong_type_is_ignored(tmp_path: Path, table: str) -> None:
+    inventory = installed(tmp_path)
+    expected = verdicts(DependencyReader(INTERPRETER.environment), inventory)
+    data = learnt(inventory)
+    data[table] = ["not", "a", "table"]
+    assert verdicts(DependencyReader(INTERPRETER.environment, Memo(data)), inventory) == expected
+
+
 def test_a_wrong_verdict_is_never_learnt_from_another_version(tmp_path: Path) -> None:
     """Comparisons are keyed by the version text: an upgrade asks afresh."""
     inventory = installed(tmp_path)

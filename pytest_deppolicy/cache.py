@@ -69,7 +69,8 @@ class EnvironmentStamp(NamedTuple):
     folders: tuple[tuple[str, Sequence[object]], ...]
 
     def metadata_stamps(self) -> dict[str, tuple[int, int]]:
-        """``(mtime_ns, size)`` of each dist-info's METADATA, by the dist-info's path."""
+        """``(mtime_ns, size)`` of each dist-info's METADATA, by the dist-info's path
+        (only where METADATA is a file)."""
         found: dict[str, tuple[int, int]] = {}
         for location, stamps in self.folders:
             for index in range(0, len(stamps) - 2, 3):
@@ -128,7 +129,8 @@ def _metadata_stamps(location: str) -> Sequence[object]:
 
 def _stamps_in(folder: int, names: list[str]) -> list[object]:
     """Three values per name: the METADATA mtime and size of a dist-info, or a text
-    stamp and ``None`` for an egg-info, or two ``None`` when METADATA cannot be read."""
+    stamp and ``None`` for an egg-info, or two ``None`` when METADATA cannot be read or
+    is not a file."""
     stamps: list[object] = []
     add = stamps.append
     for name in names:
@@ -137,6 +139,10 @@ def _stamps_in(folder: int, names: list[str]) -> list[object]:
             try:
                 status = os.stat(f"{name}/METADATA", dir_fd=folder)
             except (OSError, ValueError):
+                add(None)
+                add(None)
+                continue
+            if not stat.S_ISREG(status.st_mode):  # not a METADATA to rely on
                 add(None)
                 add(None)
                 continue

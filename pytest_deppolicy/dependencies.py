@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import cast
+from typing import NamedTuple, cast
 
 from packaging.markers import InvalidMarker, Marker
 from packaging.requirements import Requirement
@@ -36,10 +35,11 @@ _SIMPLE = re.compile(
 _EXTRA = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 
 
-@dataclass(frozen=True)
-class Dependency:
+class Dependency(NamedTuple):
     """One ``Requires-Dist`` line: ``specifier_text`` and ``marker_text`` are texts that
-    ``packaging`` parses (as written in the line, or as ``packaging`` writes them)."""
+    ``packaging`` parses (as written in the line, or as ``packaging`` writes them).
+
+    A NamedTuple: thousands are made per check, from memo entries as often as not."""
 
     name: NormalizedName
     extras: frozenset[str]
@@ -69,6 +69,10 @@ class DependencyReader:
         self._lines: dict[str, Dependency | None] = {}
         # Keyed by id: distributions live in the inventory for as long as the reader does.
         self._by_dist: dict[int, tuple[tuple[Dependency, ...], tuple[str, ...]]] = {}
+        # The verdicts already given in this check, by (marker, extra) and by (specifier,
+        # version): asked for thousands of times, and a pair of texts is the cheapest key.
+        self._markers: dict[tuple[str, str], bool] = {}
+        self._satisfied: dict[tuple[str, str], bool] = {}
 
     def of(self, dist: Distribution) -> tuple[Dependency, ...]:
         """``dist``'s valid dependencies; raises ``MetadataError`` when unreadable."""
@@ -80,9 +84,12 @@ class DependencyReader:
 
     def holds(self, dependency: Dependency, extras: Iterable[str] = ()) -> bool:
         """Whether the marker is true here, with no extra or with one of ``extras``."""
-        if dependency.marker_text is None:
+        marker = dependency.marker_text
+        if marker is None:
             return True
-        return any(self._evaluate(dependency.marker_text, extra) for extra in ("", *extras))
+        if not extras:
+            return self._evaluate(marker, "")
+        return any(self._evaluate(marker, extra) for extra in ("", *extras))
 
     def only_for(self, dependency: Dependency, extra: str) -> bool:
         """Whether the dependency holds for ``extra`` but not without it."""
@@ -95,12 +102,15 @@ class DependencyReader:
 
     def satisfied(self, dependency: Dependency, dist: Distribution) -> bool:
         """Whether ``dist``'s version (which must be valid) satisfies the dependency."""
-        version = dist.version
-        assert version is not None
-        return self._memo.satisfied_by(
-            f"{dependency.specifier_text}\0{dist.raw_version}",
-            lambda: dependency.specifier.contains(version, prereleases=True),
-        )
+        key = (dependency.specifier_text, dist.raw_version)
+        verdict = self._satisfied.get(key)
+        if verdict is None:
+            version = dist.version
+            assert version is not None
+            verdict = self._satisfied[key] = self._memo.satisfied_by(
+                "\0".join(key), lambda: dependency.specifier.contains(version, prereleases=True)
+            )
+        return verdict
 
     def _read(self, dist: Distribution) -> tuple[tuple[Dependency, ...], tuple[str, ...]]:
         cached = self._by_dist.get(id(dist))
@@ -133,7 +143,13 @@ class DependencyReader:
         return dependency
 
     def _evaluate(self, marker: str, extra: str) -> bool:
-        return self._memo.marker(f"{extra}\0{marker}", lambda: self._work_out(marker, extra))
+        key = (marker, extra)
+        verdict = self._markers.get(key)
+        if verdict is None:
+            verdict = self._markers[key] = self._memo.marker(
+                f"{extra}\0{marker}", lambda: self._work_out(marker, extra)
+            )
+        return verdict
 
     def _work_out(self, marker: str, extra: str) -> bool:
         context = dict(self._environment)
@@ -143,7 +159,16 @@ class DependencyReader:
 
 def _dependency(parsed: ParsedLine) -> Dependency:
     name, extras, specifier, url, marker = parsed
-    return Dependency(cast("NormalizedName", name), frozenset(extras), specifier, url, marker)
+    return Dependency(
+        cast("NormalizedName", name),
+        frozenset(extras) if extras else _NO_EXTRAS,
+        specifier,
+        url,
+        marker,
+    )
+
+
+_NO_EXTRAS: frozenset[str] = frozenset()
 
 
 def _parse_simple(line: str) -> ParsedLine | None:

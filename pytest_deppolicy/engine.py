@@ -64,7 +64,7 @@ class PendingSave(NamedTuple):
     environ_used: Mapping[str, str | None]
     outcome: Outcome
     memo_key: str
-    memo: Mapping[str, Any]
+    memo: Optional[Mapping[str, Any]]  # noqa: UP045 - evaluated on 3.9; None: keep the stored one
     cache: EvaluationCache
 
     def save(self) -> bool:
@@ -72,7 +72,8 @@ class PendingSave(NamedTuple):
         entry = cache_entry(
             self.key, self.stamp, self.inputs, self.environ_used, self.outcome.to_data()
         )
-        return self.cache.save_memo(self.memo_key, self.memo) and self.cache.save(entry)
+        memo_saved = self.memo is None or self.cache.save_memo(self.memo_key, self.memo)
+        return memo_saved and self.cache.save(entry)
 
 
 def run(given: Mapping[str, Given], context: Context, cache: EvaluationCache | None) -> Checked:
@@ -142,14 +143,17 @@ def _evaluate(given: Mapping[str, Given], context: Context, storage: _Storage | 
         runners=frozenset(canonicalize_name(name) for name in context.runners()),
         environ=environ,
     )
-    inventory = scan(context.paths)
     metadata_stamps = {} if storage is None else storage.stamp.metadata_stamps()
+    inventory = scan(context.paths, metadata_stamps)
     reuse_headers(inventory, memo, metadata_stamps)
     evaluation = evaluate(policy, inventory, interpreter, memo)
-    remember_headers(inventory, memo, metadata_stamps)
     outcome = render(policy, evaluation, interpreter)
     if storage is None:
         return Checked(outcome)
+    memo_data = None  # None: the stored memo will do
+    if memo.worth_saving:
+        remember_headers(inventory, memo, metadata_stamps)
+        memo_data = memo.to_data()
     pending = PendingSave(
         storage.key,
         storage.stamp.digest,
@@ -157,7 +161,7 @@ def _evaluate(given: Mapping[str, Given], context: Context, storage: _Storage | 
         dict(environ.used),
         outcome,
         memo_key,
-        memo.to_data(),
+        memo_data,
         storage.cache,
     )
     # Written now only where pytest's cache folder already exists; otherwise once pytest

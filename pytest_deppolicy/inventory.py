@@ -15,7 +15,6 @@ import os
 import re
 import stat
 import zipfile
-from dataclasses import dataclass, field
 from importlib.metadata import PathDistribution
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, NamedTuple, cast
@@ -24,7 +23,7 @@ from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import InvalidVersion, Version
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator, Mapping, Sequence
+    from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 
     from pytest_deppolicy.memo import Memo
 
@@ -88,23 +87,45 @@ class Problem(NamedTuple):
         return None
 
 
-@dataclass(frozen=True)
 class Distribution:
     """One installed copy of a distribution.
 
     ``version`` is ``None`` when ``raw_version`` is not a PEP 440 version (the scan
     then also reports a ``Problem``).  ``path`` is the ``.dist-info`` or ``.egg-info``
-    directory (or the old distutils ``.egg-info`` file); ``location`` is the absolute
-    ``sys.path`` entry it was found in.
+    directory (or the old distutils ``.egg-info`` file), and ``where`` the same as text;
+    ``location`` is the absolute ``sys.path`` entry it was found in.
+
+    A plain class with slots rather than a dataclass: a scan makes one per installed
+    distribution on every check, and most are never asked for their ``path`` as a Path.
     """
 
-    name: NormalizedName
-    version: Version | None
-    raw_version: str
-    path: Path
-    location: Path
-    # Parsed METADATA / PKG-INFO headers, filled on first use by _headers().
-    _cache: dict[str, Headers] = field(default_factory=dict, init=False, repr=False, compare=False)
+    __slots__ = ("_cache", "_path", "location", "name", "raw_version", "version", "where")
+
+    def __init__(
+        self,
+        name: NormalizedName,
+        version: Version | None,
+        raw_version: str,
+        where: str,
+        location: Path,
+    ) -> None:
+        self.name = name
+        self.version = version
+        self.raw_version = raw_version
+        self.where = where
+        self.location = location
+        self._path: Path | None = None
+        # Parsed METADATA / PKG-INFO headers, filled on first use by _headers().
+        self._cache: dict[str, Headers] = {}
+
+    @property
+    def path(self) -> Path:
+        if self._path is None:
+            self._path = Path(self.where)
+        return self._path
+
+    def __repr__(self) -> str:
+        return f"Distribution({self.name!r}, {self.raw_version!r}, {self.where!r})"
 
 
 class DirectUrl(NamedTuple):
@@ -158,11 +179,13 @@ class Inventory:
         return isinstance(name, str) and canonicalize_name(name) in self._copies
 
 
-def scan(paths: Sequence[str]) -> Inventory:
+def scan(paths: Sequence[str], metadata_files: Container[str] = ()) -> Inventory:
     """Find the distributions installed on ``paths`` (``sys.path`` entries), in path order.
 
     ``""`` is the current directory.  Entries that do not exist are skipped; a directory
-    reached twice (a symlinked ``lib64``) is listed once.
+    reached twice (a symlinked ``lib64``) is listed once.  ``metadata_files`` holds the
+    dist-info paths whose METADATA is known to be a file (the environment stamp has just
+    looked): they need no look of their own.
     """
     found: list[Distribution] = []
     problems: list[Problem] = []
@@ -171,7 +194,7 @@ def scan(paths: Sequence[str]) -> Inventory:
         location = Path(os.path.abspath(entry or os.curdir))
         for item in _metadata_entries(location, listed, problems):
             try:
-                dist = _read_entry(item, location, problems)
+                dist = _read_entry(item, location, problems, metadata_files)
             except OSError as e:
                 problems.append(Problem(Path(item.path), f"cannot be read: {_reason(e)}"))
                 continue
@@ -185,7 +208,7 @@ def read_requires(dist: Distribution) -> list[str]:
     to the same form (``[extra:marker]`` sections become markers) the way
     ``importlib.metadata`` does it."""
     requires = _headers(dist).get_all("Requires-Dist") or []
-    if requires or not _is_egg_info_dir(dist.path):
+    if requires or dist.where.lower().endswith(_DIST_INFO) or not _is_egg_info_dir(dist.path):
         return [str(value) for value in requires]
     try:
         return list(PathDistribution(dist.path).requires or [])
@@ -203,9 +226,9 @@ def reuse_headers(inventory: Inventory, memo: Memo, stamps: Mapping[str, tuple[i
     """Give each dist-info whose METADATA is as the last check read it (same path, mtime
     and size) the ``Requires-Dist`` and ``Requires-Python`` read then."""
     for dist in inventory:
-        if "headers" in dist._cache or not dist.path.name.lower().endswith(_DIST_INFO):
+        path = dist.where
+        if "headers" in dist._cache or not path.lower().endswith(_DIST_INFO):
             continue
-        path = str(dist.path)
         stamp = stamps.get(path)
         known = None if stamp is None else memo.known_headers(path, stamp)
         if known is not None:
@@ -221,7 +244,7 @@ def remember_headers(
     """Record in ``memo`` the headers this check read, for the next one."""
     for dist in inventory:
         headers = dist._cache.get("headers")
-        path = str(dist.path)
+        path = dist.where
         stamp = stamps.get(path)
         if headers is None or stamp is None or not path.lower().endswith(_DIST_INFO):
             continue
@@ -245,7 +268,7 @@ def read_direct_url(dist: Distribution) -> DirectUrl | None:
 
 def read_installer(dist: Distribution) -> str | None:
     """The tool that installed ``dist`` (the ``INSTALLER`` file), or ``None`` when unknown."""
-    file = os.path.join(dist.path, "INSTALLER")  # a str join: this runs per dist
+    file = os.path.join(dist.where, "INSTALLER")  # a str join: this runs per dist
     if not os.path.isfile(file):
         return None
     return _read_text(file).strip() or None
@@ -272,14 +295,25 @@ def _metadata_entries(
     listed.add((status.st_dev, status.st_ino))
     try:
         with os.scandir(location) as items:
-            listing = sorted(items, key=lambda item: item.name)
+            listing = list(items)
     except OSError as e:
         problems.append(Problem(location, f"sys.path entry cannot be listed: {_reason(e)}"))
         return []
-    for item in listing:
+    # Only a fraction of a site-packages is metadata: pick by the last letters first.
+    wanted = [
+        item
+        for item in listing
+        if item.name[-5:].lower() == "-info" or item.name[-4:].lower() == ".pth"
+    ]
+    wanted.sort(key=_by_name)
+    for item in wanted:
         if item.name.lower().endswith(".pth"):
             _check_pth_file(Path(item.path), location, problems)
-    return [item for item in listing if _looks_like_metadata(item.name, location)]
+    return [item for item in wanted if _looks_like_metadata(item.name, location)]
+
+
+def _by_name(item: os.DirEntry[str]) -> str:
+    return item.name
 
 
 def _check_pth_file(file: Path, location: Path, problems: list[Problem]) -> None:
@@ -328,23 +362,23 @@ def _archive_holds_metadata(location: Path) -> bool:
 
 
 def _read_entry(
-    item: os.DirEntry[str], location: Path, problems: list[Problem]
+    item: os.DirEntry[str], location: Path, problems: list[Problem], metadata_files: Container[str]
 ) -> Distribution | None:
-    path = location / item.name  # half the cost of Path(item.path): this runs per dist
-    if item.name.startswith("~"):
-        problems.append(Problem(path, "ignored: left behind by an interrupted pip run"))
+    name, where = item.name, item.path  # str paths: this runs per dist
+    if name.startswith("~"):
+        problems.append(Problem(Path(where), "ignored: left behind by an interrupted pip run"))
         return None
-    if item.is_symlink() and not os.path.exists(path):
-        problems.append(Problem(path, _broken_symlink(path)))
+    if item.is_symlink() and not os.path.exists(where):
+        problems.append(Problem(Path(where), _broken_symlink(Path(where))))
         return None
     is_dir = item.is_dir()
-    if is_dir and item.name.lower().endswith(_DIST_INFO):
-        return _read_dist_info(path, location, problems)
+    if is_dir and name.lower().endswith(_DIST_INFO):
+        return _read_dist_info(name, where, location, problems, metadata_files)
     if is_dir:
-        return _read_headers_file(path / "PKG-INFO", path, location, problems)
-    if item.name.lower().endswith(_EGG_INFO):
-        return _read_headers_file(path, path, location, problems)
-    problems.append(Problem(path, "is not a directory"))
+        return _read_headers_file(os.path.join(where, "PKG-INFO"), where, location, problems)
+    if name.lower().endswith(_EGG_INFO):
+        return _read_headers_file(where, where, location, problems)
+    problems.append(Problem(Path(where), "is not a directory"))
     return None
 
 
@@ -357,15 +391,18 @@ def _broken_symlink(path: Path) -> str:
     return "dangling symlink"
 
 
-def _read_dist_info(path: Path, location: Path, problems: list[Problem]) -> Distribution | None:
-    parsed = _split_dist_info_name(path.name)
+def _read_dist_info(
+    name: str, where: str, location: Path, problems: list[Problem], metadata_files: Container[str]
+) -> Distribution | None:
+    parsed = _split_dist_info_name(name)
+    metadata = os.path.join(where, "METADATA")
     if parsed is None:
-        return _read_headers_file(path / "METADATA", path, location, problems)
-    if not os.path.isfile(os.path.join(path, "METADATA")):  # a str join: this runs per dist
-        problems.append(Problem(path, _missing_message(path, "METADATA")))
+        return _read_headers_file(metadata, where, location, problems)
+    if where not in metadata_files and not os.path.isfile(metadata):
+        problems.append(Problem(Path(where), _missing_message(Path(where), "METADATA")))
         return None
-    name, raw_version, version = parsed
-    return Distribution(canonicalize_name(name), version, raw_version, path, location)
+    project, raw_version, version = parsed
+    return Distribution(canonicalize_name(project), version, raw_version, where, location)
 
 
 def _split_dist_info_name(dirname: str) -> tuple[str, str, Version] | None:
@@ -380,11 +417,12 @@ def _split_dist_info_name(dirname: str) -> tuple[str, str, Version] | None:
 
 
 def _read_headers_file(
-    file: Path, path: Path, location: Path, problems: list[Problem]
+    file: str, where: str, location: Path, problems: list[Problem]
 ) -> Distribution | None:
     """A distribution whose name and version come from its METADATA or PKG-INFO."""
+    path, filename = Path(where), os.path.basename(file)
     if not os.path.exists(file):
-        problems.append(Problem(path, _missing_message(path, file.name)))
+        problems.append(Problem(path, _missing_message(path, filename)))
         return None
     try:
         headers = _parse_headers(file)
@@ -395,15 +433,15 @@ def _read_headers_file(
     raw_version = str(headers.get("Version") or "").strip()
     if not name or not raw_version:
         missing = "Name" if not name else "Version"
-        problems.append(Problem(path, f"{file.name} has no {missing}"))
+        problems.append(Problem(path, f"{filename} has no {missing}"))
         return None
     if not _VALID_NAME.match(name):
-        problems.append(Problem(path, f"{file.name} has an invalid Name: {name!r}"))
+        problems.append(Problem(path, f"{filename} has an invalid Name: {name!r}"))
         return None
     version = _parse_version(raw_version)
     if version is None:
         problems.append(Problem(path, f"version {raw_version!r} is not a valid PEP 440 version"))
-    dist = Distribution(canonicalize_name(name), version, raw_version, path, location)
+    dist = Distribution(canonicalize_name(name), version, raw_version, where, location)
     dist._cache["headers"] = headers
     return dist
 
@@ -428,15 +466,15 @@ def _headers(dist: Distribution) -> Headers:
     """The METADATA (or PKG-INFO) headers of ``dist``, read once per Distribution."""
     cached = dist._cache.get("headers")
     if cached is None:
-        cached = dist._cache["headers"] = _parse_headers(_headers_file(dist.path))
+        cached = dist._cache["headers"] = _parse_headers(_headers_file(dist.where))
     return cached
 
 
-def _headers_file(path: Path) -> str:
+def _headers_file(path: str) -> str:
     # str joins: this runs once per distribution.
-    if path.name.lower().endswith(_DIST_INFO):
+    if path.lower().endswith(_DIST_INFO):
         return os.path.join(path, "METADATA")
-    return os.path.join(path, "PKG-INFO") if os.path.isdir(path) else os.fspath(path)
+    return os.path.join(path, "PKG-INFO") if os.path.isdir(path) else path
 
 
 def _parse_headers(file: str | Path) -> Headers:

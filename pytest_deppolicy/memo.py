@@ -14,6 +14,11 @@ so are most of the ``Requires-Dist`` lines, markers and version comparisons.  A
 The last three are facts about this interpreter and this ``packaging``, which the key of
 the stored memo names; nothing in a memo depends on the policy.  A memo keeps only what
 the check that wrote it used, so uninstalled distributions do not pile up.
+
+A memo is stored again only when this check had to work out more than a sliver of what
+it used (:attr:`Memo.worth_saving`): after one upgrade, rewriting a megabyte to spare the
+next change a few METADATA reads would cost more than it saves.  What it leaves out is
+worked out again next time; nothing in it goes stale.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 FORMAT = 1
+# Store the memo again once more than one fact in this many had to be worked out.
+_REWRITE_AFTER_ONE_IN = 32
 # One parsed Requires-Dist line: name, extras, specifier, URL, marker (JSON-ready).
 ParsedLine = tuple[str, tuple[str, ...], str, "str | None", "str | None"]
 
@@ -35,21 +42,37 @@ class Memo:
         self._lines = _table(data, "lines")
         self._markers = _table(data, "markers")
         self._satisfied = _table(data, "satisfied")
+        self._loaded = any((self._headers, self._lines, self._markers, self._satisfied))
         self.headers: dict[str, list[Any]] = {}
         self.lines: dict[str, ParsedLine | None] = {}
         self.markers: dict[str, bool] = {}
         self.satisfied: dict[str, bool] = {}
+        # How many distinct facts this check asked for, and how many of those the loaded
+        # memo did not hold.
+        self.asked = 0
+        self.learnt = 0
+
+    @property
+    def worth_saving(self) -> bool:
+        """Whether to store this memo: when none was loaded, or when the check learnt
+        more than one fact in ``_REWRITE_AFTER_ONE_IN`` of those it asked for."""
+        return not self._loaded or self.learnt * _REWRITE_AFTER_ONE_IN > self.asked
 
     def known_headers(self, path: str, stamp: tuple[int, int]) -> tuple[list[str], str] | None:
         """``(Requires-Dist values, Requires-Python value)`` as read from METADATA at
         ``path`` when it had this ``(mtime_ns, size)``."""
+        self.asked += 1
         item = self._headers.get(path)
         if not isinstance(item, list) or len(item) != 4 or (item[0], item[1]) != stamp:
+            self.learnt += 1
             return None
         requires, python = item[2], item[3]
-        if not isinstance(requires, list) or not all(isinstance(r, str) for r in requires):
-            return None
-        if not isinstance(python, str):
+        if (
+            type(requires) is not list
+            or not all(type(r) is str for r in requires)
+            or type(python) is not str
+        ):
+            self.learnt += 1
             return None
         return list(requires), python
 
@@ -60,23 +83,42 @@ class Memo:
 
     def known_line(self, line: str) -> tuple[bool, ParsedLine | None]:
         """``(known, parsed)``: ``parsed`` is ``None`` for a line known to be invalid."""
-        if line not in self._lines:
-            return False, None
-        item = self._lines[line]
+        self.asked += 1
+        item = self._lines.get(line, _ABSENT)
         if item is None:
             return True, None
-        if not _is_parsed_line(item):
+        if item is _ABSENT or not _is_parsed_line(item):
+            self.learnt += 1
             return False, None
         name, extras, specifier, url, marker = item
         return True, (name, tuple(extras), specifier, url, marker)
 
     def marker(self, key: str, work_out: Callable[[], bool]) -> bool:
         """A marker's verdict for an extra, as known or as ``work_out`` finds it."""
-        return _recall(self.markers, self._markers, key, work_out)
+        return self._recall(self.markers, self._markers, key, work_out)
 
     def satisfied_by(self, key: str, work_out: Callable[[], bool]) -> bool:
         """Whether a version satisfies a specifier, as known or as ``work_out`` finds it."""
-        return _recall(self.satisfied, self._satisfied, key, work_out)
+        return self._recall(self.satisfied, self._satisfied, key, work_out)
+
+    def _recall(
+        self,
+        used: dict[str, bool],
+        known: Mapping[str, Any],
+        key: str,
+        work_out: Callable[[], bool],
+    ) -> bool:
+        verdict = used.get(key)
+        if verdict is None:
+            self.asked += 1
+            remembered = known.get(key)
+            if isinstance(remembered, bool):
+                verdict = remembered
+            else:
+                verdict = work_out()
+                self.learnt += 1
+            used[key] = verdict
+        return verdict
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -92,26 +134,19 @@ def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     return table if isinstance(table, dict) else {}
 
 
-def _recall(
-    used: dict[str, bool], known: Mapping[str, Any], key: str, work_out: Callable[[], bool]
-) -> bool:
-    verdict = used.get(key)
-    if verdict is None:
-        remembered = known.get(key)
-        verdict = remembered if isinstance(remembered, bool) else work_out()
-        used[key] = verdict
-    return verdict
+_ABSENT = object()
 
 
 def _is_parsed_line(item: Any) -> bool:
-    if not isinstance(item, list) or len(item) != 5:
+    # Exact types, not isinstance: what json.loads gives, checked thousands of times.
+    if type(item) is not list or len(item) != 5:
         return False
     name, extras, specifier, url, marker = item
     return (
-        isinstance(name, str)
-        and isinstance(extras, list)
-        and all(isinstance(extra, str) for extra in extras)
-        and isinstance(specifier, str)
-        and (url is None or isinstance(url, str))
-        and (marker is None or isinstance(marker, str))
+        type(name) is str
+        and type(specifier) is str
+        and (url is None or type(url) is str)
+        and (marker is None or type(marker) is str)
+        and type(extras) is list
+        and (not extras or all(type(extra) is str for extra in extras))
     )

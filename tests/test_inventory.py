@@ -12,6 +12,7 @@ from typing import Any, Callable
 import pytest
 from packaging.version import Version
 
+from pytest_deppolicy.cache import environment_stamp
 from pytest_deppolicy.inventory import (
     DirectUrl,
     Headers,
@@ -281,6 +282,7 @@ BROKEN = [
         _metadata_is_a_directory,
         "METADATA cannot be read: Is a directory",
     ),
+    ("foo-1.0.dist-info", _metadata_is_a_directory, "METADATA is missing"),
     ("foo-1.0-py3.9.egg-info", _egg_info_without_pkg_info, "PKG-INFO is missing"),
     (
         "foo-1.0-py3.9.egg-info",
@@ -293,18 +295,36 @@ BROKEN = [
 ]
 
 
+@pytest.mark.parametrize("stamped", [False, True], ids=["alone", "after-the-stamp"])
 @pytest.mark.parametrize(("dirname", "make", "message"), BROKEN)
 def test_broken_entries_become_problems(
-    tmp_path: Path, dirname: str, make: Callable[[Path, str], Path], message: str
+    tmp_path: Path, dirname: str, make: Callable[[Path, str], Path], message: str, stamped: bool
 ) -> None:
+    """Alone, and given the METADATA files the environment stamp found (as a check after
+    a cache miss is)."""
     site = tmp_path / "site"
     path = make(site, dirname)
     make_dist_info(site, "good", "1.0")
+    stamps = environment_stamp([str(site)]).metadata_stamps() if stamped else {}
 
-    inv = scan([str(site)])
+    inv = scan([str(site)], stamps)
 
     assert inv.problems == [Problem(path, message)]
     assert [d.name for d in inv] == ["good"]
+
+
+def test_metadata_the_stamp_found_is_not_looked_for_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = make_dist_info(tmp_path, "good", "1.0")
+    stamps = environment_stamp([str(tmp_path)]).metadata_stamps()
+    assert list(stamps) == [str(good)]
+
+    def refuse(path: object) -> bool:
+        raise AssertionError(f"looked for {path} again")
+
+    monkeypatch.setattr(os.path, "isfile", refuse)
+    assert [d.name for d in scan([str(tmp_path)], stamps)] == ["good"]
 
 
 @pytest.mark.parametrize(

@@ -153,6 +153,61 @@ def test_a_line_whose_texts_do_not_parse_again_is_not_stored() -> None:
     assert not dependencies._parses_again(("a", (), ">=>1", None, None))
 
 
+class TestWorthSaving:
+    """A memo is stored again only when the check learnt more than a sliver of it."""
+
+    def test_a_check_without_a_memo_stores_one(self, tmp_path: Path) -> None:
+        memo = Memo()
+        verdicts(DependencyReader(INTERPRETER.environment, memo), installed(tmp_path))
+        assert memo.learnt > 0
+        assert memo.worth_saving
+
+    def test_a_check_that_learnt_nothing_keeps_the_stored_one(self, tmp_path: Path) -> None:
+        inventory = installed(tmp_path)
+        memo = Memo(learnt(inventory))
+        verdicts(DependencyReader(INTERPRETER.environment, memo), inventory)
+        assert memo.learnt == 0
+        assert not memo.worth_saving
+
+    def test_one_new_line_among_many_keeps_the_stored_one(self, tmp_path: Path) -> None:
+        data: dict[str, Any] = {
+            "lines": {f"pkg{n}>={n}": [f"pkg{n}", [], f">={n}", None, None] for n in range(40)}
+        }
+        memo = Memo(data)
+        reader = DependencyReader(INTERPRETER.environment, memo)
+        for n in range(40):
+            reader._parse(f"pkg{n}>={n}")
+        reader._parse("newcomer>=1")
+        assert memo.learnt == 1
+        assert not memo.worth_saving
+
+    def test_much_that_is_new_stores_it_again(self, tmp_path: Path) -> None:
+        data = learnt(installed(tmp_path))
+        data["lines"] = {"x>=1": ["x", [], ">=1", None, None]}  # another environment's memo
+        memo = Memo(data)
+        verdicts(DependencyReader(INTERPRETER.environment, memo), scan([str(tmp_path)]))
+        assert memo.worth_saving
+
+    @pytest.mark.parametrize("table", ["lines", "markers", "satisfied"])
+    def test_a_malformed_entry_counts_as_learnt_again(self, tmp_path: Path, table: str) -> None:
+        inventory = installed(tmp_path)
+        data = learnt(inventory)
+        for key in data[table]:
+            data[table][key] = "malformed"
+        memo = Memo(data)
+        verdicts(DependencyReader(INTERPRETER.environment, memo), inventory)
+        assert memo.learnt == len(data[table]) > 0
+
+    def test_headers_of_another_stamp_or_malformed_count_as_learnt_again(self) -> None:
+        memo = Memo({"headers": {"/a": [1, 2, ["b>=1"], ""], "/c": [1, 2, "b>=1", ""]}})
+        assert memo.known_headers("/a", (1, 2)) == (["b>=1"], "")
+        assert memo.learnt == 0
+        assert memo.known_headers("/a", (1, 3)) is None
+        assert memo.known_headers("/c", (1, 2)) is None
+        assert memo.known_headers("/new", (1, 2)) is None
+        assert memo.learnt == 3
+
+
 class TestHeaders:
     def test_reused_while_the_metadata_is_unchanged(self, tmp_path: Path) -> None:
         write_dist(tmp_path, "alpha", "1.0", requires=["beta>=2"], requires_python=">=3.8")
@@ -219,6 +274,31 @@ class TestThroughPytest:
         changed = self.report(project)
         assert changed == self.report(project, "-p", "no:cacheprovider")
         assert changed[0] == 0
+
+    def test_a_small_change_keeps_the_stored_memo(
+        self, project: pytest.Pytester, site: Site
+    ) -> None:
+        """The entry is stored again; the memo, which would only gain one METADATA's
+        headers, is not, and the next change still gets the right verdict."""
+        assert self.report(project)[0] == 6
+        folder = project.path / ".pytest_cache" / "v" / "deppolicy"
+        memo_before = (folder / "metadata").read_bytes()
+        entry_before = (folder / "last-evaluation").read_bytes()
+        for n in range(40):  # enough facts that one new METADATA is a sliver of them
+            site.add(f"filler{n}", "1.0", requires=[f"filler{n + 1}>=1.0"])
+        site.add("filler40", "1.0")
+        self.report(project)
+        memo_filled = (folder / "metadata").read_bytes()
+        assert memo_filled != memo_before  # forty new distributions: stored again
+
+        metadata = site.path / "filler3-1.0.dist-info" / "METADATA"
+        metadata.write_text(metadata.read_text())
+        bump(metadata)
+        changed = self.report(project)
+        assert (folder / "metadata").read_bytes() == memo_filled
+        assert (folder / "last-evaluation").read_bytes() != entry_before
+        assert changed == self.report(project, "-p", "no:cacheprovider")
+        assert self.report(project) == changed  # a warm start, from the entry just stored
 
     @pytest.mark.parametrize("garbage", ["", "x\n{}", "0" * 32 + "\n{}", '{"format": 1}'])
     def test_a_corrupt_memo_changes_nothing(

@@ -117,8 +117,9 @@ class DependencyReader:
         if cached is None:
             valid: list[Dependency] = []
             invalid: list[str] = []
+            lines = self._lines
             for line in read_requires(dist):
-                parsed = self._parse(line)
+                parsed = lines[line] if line in lines else self._parse(line)
                 if parsed is None:
                     invalid.append(line)
                 else:
@@ -127,8 +128,6 @@ class DependencyReader:
         return cached
 
     def _parse(self, line: str) -> Dependency | None:
-        if line in self._lines:
-            return self._lines[line]
         known, parsed = self._memo.known_line(line)
         if not known:
             parsed = _parse_simple(line)

@@ -57,25 +57,26 @@ def dependency_findings(
         except MetadataError as exc:
             yield unverifiable(dist.name, f"{dist.name} {dist.raw_version}: {exc}")
             continue
-        extras = requested_extras.get(dist.name, frozenset())
+        extras = requested_extras.get(dist.name, _NO_EXTRAS)
         for dependency in dependencies:
             if dependency.name in ignore or not reader.holds(dependency, extras):
                 continue
-            finding = _broken(inventory, reader, dist, dependency)
-            if finding is not None:
-                yield finding
+            found = inventory.get(dependency.name)
+            if found is None or (
+                found.version is not None and not reader.satisfied(dependency, found)
+            ):
+                yield _broken(dist, dependency, found)
         for text in reader.invalid(dist):
             yield unverifiable(
                 dist.name, f"{dist.name} {dist.raw_version} has an invalid Requires-Dist: {text!r}"
             )
 
 
-def _broken(
-    inventory: Inventory, reader: DependencyReader, dist: Distribution, dependency: Dependency
-) -> Finding | None:
-    found = inventory.get(dependency.name)
-    if found is not None and (found.version is None or reader.satisfied(dependency, found)):
-        return None
+_NO_EXTRAS: frozenset[str] = frozenset()
+
+
+def _broken(dist: Distribution, dependency: Dependency, found: Distribution | None) -> Finding:
+    """``dist`` requires ``dependency``, and ``found`` (if anything) does not satisfy it."""
     wanted = dependency.display
     who = f"{dist.name} {dist.raw_version}"
     if found is None:

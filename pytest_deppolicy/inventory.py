@@ -207,9 +207,9 @@ def read_requires(dist: Distribution) -> list[str]:
     """The ``Requires-Dist`` values of ``dist``; an egg-info's ``requires.txt`` is converted
     to the same form (``[extra:marker]`` sections become markers) the way
     ``importlib.metadata`` does it."""
-    requires = _headers(dist).get_all("Requires-Dist") or []
+    requires = _headers(dist).get_all("Requires-Dist")  # a list of its own
     if requires or dist.where.lower().endswith(_DIST_INFO) or not _is_egg_info_dir(dist.path):
-        return [str(value) for value in requires]
+        return requires
     try:
         return list(PathDistribution(dist.path).requires or [])
     except UnicodeDecodeError as e:

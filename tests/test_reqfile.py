@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from pytest_deppolicy import reqfile
 from pytest_deppolicy.errors import RequirementsFileError
 from pytest_deppolicy.reqfile import _simple_pin, parse_requirements_file, preprocess
 from pytest_deppolicy.requirement import Entry
@@ -342,6 +343,41 @@ PER_REQUIREMENT = {
 @pytest.mark.parametrize(("line", "hashes"), PER_REQUIREMENT.values(), ids=PER_REQUIREMENT.keys())
 def test_per_requirement_option(project: Path, line: str, hashes: tuple[str, ...]) -> None:
     assert parse_one(project, line).hashes == hashes
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"foo==1.0 --hash=sha256:{SHA_A}",
+        f"foo==1.0 --hash=sha256:{SHA_A} --hash=sha512:{SHA_B} --hash=sha256:{SHA_B}",
+        "foo==1.0 --hash=sha256:",
+        "foo==1.0 --hash=sha256:a:b",
+        "foo==1.0 --hash=sha256:x  --hash=sha384:y",
+    ],
+)
+def test_hash_only_lines_read_as_pips_option_parser_reads_them(
+    line: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert reqfile._hashes_only(line.split()[1:]) is not None  # the fast path is taken
+    fast = reqfile._split_line(line)
+    monkeypatch.setattr(reqfile, "_hashes_only", lambda tokens: None)
+    careful = reqfile._split_line(line)
+    assert (fast[0], vars(fast[1])) == (careful[0], vars(careful[1]))
+
+
+@pytest.mark.parametrize(
+    "tokens",
+    [
+        ["--hash", "sha256:x"],
+        ["--has=sha256:x"],
+        ["--hash=md5:x"],
+        ["--hash=x"],
+        ["--hash=sha256:x", "--pre"],
+        ["-C", "a=b"],
+    ],
+)
+def test_other_options_go_through_pips_option_parser(tokens: list[str]) -> None:
+    assert reqfile._hashes_only(tokens) is None
 
 
 def test_options_before_the_requirement_swallow_it_like_pip(tmp_path: Path) -> None:

@@ -6,7 +6,6 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -73,19 +72,20 @@ def evaluate(
     )
 
 
-@dataclass
 class _Context:
-    policy: Policy
-    inventory: Inventory
-    interpreter: Interpreter
-    memo: Memo
-    applicable: list[Entry] = field(default_factory=list)
-    verdicts: list[Verdict] = field(default_factory=list)
-    reader: DependencyReader = field(init=False)
-    _sources: dict[Path, str] = field(default_factory=dict)
+    """What every check of one evaluation shares, and what the pin checks collect."""
 
-    def __post_init__(self) -> None:
-        self.reader = DependencyReader(self.interpreter.environment, self.memo)
+    def __init__(
+        self, policy: Policy, inventory: Inventory, interpreter: Interpreter, memo: Memo
+    ) -> None:
+        self.policy = policy
+        self.inventory = inventory
+        self.interpreter = interpreter
+        self.memo = memo
+        self.applicable: list[Entry] = []
+        self.verdicts: list[Verdict] = []
+        self.reader = DependencyReader(interpreter.environment, memo)
+        self._sources: dict[Path, str] = {}
 
     def location(self, entry: Entry) -> str:
         return f"{self.source(entry)}:{entry.line}"
@@ -454,19 +454,30 @@ def _needs_installer(findings: list[Finding]) -> bool:
 
 
 def _installer(context: _Context) -> str | None:
-    """The most common ``INSTALLER`` among the installed distributions the policy names."""
+    """The most common ``INSTALLER`` among the installed distributions the policy names.
+
+    Files are read until the leader cannot be caught (nor tied) by the rest: usually
+    after half of them, as one tool installed everything.
+    """
+    named = [context.inventory.get(entry.name) for entry in context.applicable if entry.name]
+    installed = [dist for dist in named if dist is not None]
     counts: Counter[str] = Counter()
-    for entry in context.applicable:
-        dist = None if entry.name is None else context.inventory.get(entry.name)
-        if dist is None:
-            continue
+    for index, dist in enumerate(installed):
         try:
             installer = read_installer(dist)
         except MetadataError:
             continue
         if installer:
             counts[installer.lower()] += 1
+            if _decided(counts, unread=len(installed) - index - 1):
+                break
     return counts.most_common(1)[0][0] if counts else None
+
+
+def _decided(counts: Counter[str], unread: int) -> bool:
+    leaders = counts.most_common(2)
+    runner_up = leaders[1][1] if len(leaders) > 1 else 0
+    return leaders[0][1] > runner_up + unread
 
 
 def _inventory_problems(context: _Context) -> Iterator[Finding]:

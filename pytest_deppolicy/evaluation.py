@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import platform
 import sys
-from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, cast
+from typing import TYPE_CHECKING, NamedTuple, Optional, cast
 
 from pytest_deppolicy.findings import Finding
 
@@ -18,16 +16,24 @@ if TYPE_CHECKING:
     from packaging.version import Version
 
 
-@dataclass(frozen=True)
 class Interpreter:
     """The running Python, as markers and the Python rule see it.
 
-    ``environment`` (PEP 508 marker variables) is computed on first use.
+    ``environment`` (PEP 508 marker variables) is computed on first use.  A plain class:
+    dataclasses cost a millisecond each to define, on the path of every check.
     """
 
-    version: Version
-    implementation: str
-    given_environment: Mapping[str, str] | None = None
+    __slots__ = ("_environment", "implementation", "version")
+
+    def __init__(
+        self,
+        version: Version,
+        implementation: str,
+        given_environment: Mapping[str, str] | None = None,
+    ) -> None:
+        self.version = version
+        self.implementation = implementation
+        self._environment = given_environment
 
     @classmethod
     def current(cls) -> Interpreter:
@@ -37,13 +43,13 @@ class Interpreter:
             version=Version(platform.python_version()), implementation=sys.implementation.name
         )
 
-    @cached_property
+    @property
     def environment(self) -> Mapping[str, str]:
-        if self.given_environment is not None:
-            return self.given_environment
-        from packaging.markers import default_environment
+        if self._environment is None:
+            from packaging.markers import default_environment
 
-        return cast("dict[str, str]", default_environment())
+            self._environment = cast("dict[str, str]", default_environment())
+        return self._environment
 
 
 class SourceStats(NamedTuple):
@@ -63,8 +69,7 @@ class Verdict(NamedTuple):
     problems: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(NamedTuple):
     """The findings, per-source counts, and what a fix command needs to know.
 
     ``installer`` is the tool that installed most of the distributions the policy names
@@ -74,7 +79,7 @@ class Evaluation:
     findings: tuple[Finding, ...]
     sources: tuple[SourceStats, ...]
     python_ok: bool | None
-    installer: str | None = None
+    installer: Optional[str] = None  # noqa: UP045 - evaluated on 3.9
     verdicts: tuple[Verdict, ...] = ()
 
     @property

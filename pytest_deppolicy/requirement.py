@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple, Optional
 
 from packaging.specifiers import SpecifierSet
 
@@ -14,8 +13,7 @@ if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     """A requirement, or a constraint, read from a requirements file or a lock file.
 
     ``name`` is ``None`` when the source does not state it (an editable local path
@@ -23,17 +21,20 @@ class Entry:
     and local-path requirements; ``local_path`` additionally holds the absolute path
     of a local directory or archive.  ``source`` is the absolute path of the file the
     entry was read from; ``line`` its 1-based first physical line.
+
+    A NamedTuple (immutable, and cheaper to define and to make than a dataclass): the
+    first check after a change makes one per line of every source.
     """
 
-    name: NormalizedName | None
+    name: Optional[NormalizedName]  # noqa: UP045 - evaluated on 3.9
     source: Path
     line: int
     text: str
-    specifier: SpecifierSet = field(default_factory=SpecifierSet)
+    specifier: SpecifierSet = SpecifierSet()  # never changed: one empty set serves all
     extras: frozenset[str] = frozenset()
-    marker: Marker | None = None
-    url: str | None = None
-    local_path: Path | None = None
+    marker: Optional[Marker] = None  # noqa: UP045
+    url: Optional[str] = None  # noqa: UP045
+    local_path: Optional[Path] = None  # noqa: UP045
     editable: bool = False
     constraint: bool = False
     hashes: tuple[str, ...] = ()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Optional
 
@@ -42,12 +41,13 @@ class PythonRule(NamedTuple):
     line: int | None = None
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(NamedTuple):
+    """The settings after validation, with their defaults filled in."""
+
     mode: Mode
     rootdir: Path
     sources: tuple[Path, ...] = ()
-    python_rule: Optional[PythonRule] = None  # noqa: UP045 - evaluated by dataclasses on 3.9
+    python_rule: Optional[PythonRule] = None  # noqa: UP045 - evaluated on 3.9
     project_name: Optional[NormalizedName] = None  # noqa: UP045
     strict: bool = False
     allow: frozenset[NormalizedName] = frozenset()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, cast
 
@@ -12,10 +11,11 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from pytest_deppolicy import checks, inventory
 from pytest_deppolicy.checks import evaluate, split_vcs_url
 from pytest_deppolicy.evaluation import Evaluation, Interpreter
 from pytest_deppolicy.findings import Finding, Kind, Severity
-from pytest_deppolicy.inventory import scan
+from pytest_deppolicy.inventory import Distribution, scan
 from pytest_deppolicy.policy import Policy, Source
 from pytest_deppolicy.requirement import Entry
 from pytest_deppolicy.settings import Mode, PythonRule, Settings
@@ -414,4 +414,45 @@ def test_entry_fields_are_frozen(root: Path) -> None:
     e = entry(root, "alpha==1")
     with pytest.raises(AttributeError):
         e.line = 3  # type: ignore[misc]
-    assert replace(e, line=3).line == 3
+    assert e._replace(line=3).line == 3
+
+
+class TestInstaller:
+    """The fix command follows the tool that installed most of what the policy names."""
+
+    def evaluate(self, root: Path, site: Path, installers: list[str | None]) -> Evaluation:
+        for index, installer in enumerate(installers):
+            write_dist(site, f"p{index}", "1.0", installer=installer)
+        drifted = entry(root, "absent==1.0")  # a finding with a fix command
+        return run(
+            root, site, [drifted, *(entry(root, f"p{i}==1.0") for i in range(len(installers)))]
+        )
+
+    @pytest.mark.parametrize(
+        ("installers", "expected"),
+        [
+            (["pip", "uv", "uv"], "uv"),
+            (["uv", "pip", "pip", "uv"], "uv"),  # a tie: the first one read
+            (["pip", "pip", "uv", "uv"], "pip"),
+            ([None, "UV", None], "uv"),
+            ([None, None], None),
+        ],
+    )
+    def test_the_most_common_installer(
+        self, root: Path, site: Path, installers: list[str | None], expected: str | None
+    ) -> None:
+        assert self.evaluate(root, site, installers).installer == expected
+
+    def test_reading_stops_once_the_leader_cannot_be_caught(
+        self, root: Path, site: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        read: list[str] = []
+        original = inventory.read_installer
+
+        def counting(dist: Distribution) -> str | None:
+            read.append(dist.name)
+            return original(dist)
+
+        monkeypatch.setattr(checks, "read_installer", counting)
+        assert self.evaluate(root, site, ["pip"] * 9).installer == "pip"
+        assert len(read) == 5

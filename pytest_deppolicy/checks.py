@@ -187,11 +187,22 @@ def _version_findings(
     context: _Context, entry: Entry, name: NormalizedName, dist: Distribution
 ) -> Iterator[Finding]:
     assert dist.version is not None
+    if _pinned_as_installed(entry.specifier, dist.raw_version):
+        return
     problem = version_problem(
         entry.specifier, dist.version, context.policy.settings.match_local_version
     )
     if problem is not None:
         yield _finding(context, entry, Kind.VERSION_MISMATCH, name, str(dist.version), problem)
+
+
+def _pinned_as_installed(specifier: SpecifierSet, installed: str) -> bool:
+    """Whether ``specifier`` is ``==`` the very text of the installed version (most pins of
+    a compiled requirements file, and a verdict that needs no version parsed)."""
+    if len(specifier) != 1:
+        return False
+    (spec,) = specifier
+    return spec.operator == "==" and spec.version == installed
 
 
 def version_problem(

@@ -456,3 +456,31 @@ class TestInstaller:
         monkeypatch.setattr(checks, "read_installer", counting)
         assert self.evaluate(root, site, ["pip"] * 9).installer == "pip"
         assert len(read) == 5
+
+
+@pytest.mark.parametrize(
+    ("pin", "installed", "same_text"),
+    [
+        ("==1.0", "1.0", True),
+        ("==2.1.0+cu118", "2.1.0+cu118", True),
+        ("==1.0rc1", "1.0rc1", True),
+        ("==1!2.0", "1!2.0", True),
+        ("==1.0", "1.0.0", False),  # equal versions, other texts: the careful comparison
+        ("==1.0", "1.0+cpu", False),
+        ("==1.*", "1.0", False),
+        ("===1.0", "1.0", False),
+        (">=1.0", "1.0", False),
+        ("==1.0,<2", "1.0", False),
+    ],
+)
+def test_a_pin_of_the_installed_text_needs_no_comparison(
+    pin: str, installed: str, same_text: bool
+) -> None:
+    """The shortcut is taken only where the careful comparison finds no problem."""
+    specifier = SpecifierSet(pin)
+    assert checks._pinned_as_installed(specifier, installed) is same_text
+    if same_text:
+        for match_local_version in (False, True):
+            assert (
+                checks.version_problem(specifier, Version(installed), match_local_version) is None
+            )

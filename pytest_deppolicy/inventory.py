@@ -211,9 +211,19 @@ def read_requires(dist: Distribution) -> list[str]:
     if requires or dist.where.lower().endswith(_DIST_INFO) or not _is_egg_info_dir(dist.path):
         return requires
     try:
-        return list(PathDistribution(dist.path).requires or [])
+        return _egg_requires(PathDistribution(dist.path))
     except UnicodeDecodeError as e:
         raise MetadataError(dist.path / "requires.txt", "is not valid UTF-8") from e
+
+
+def _egg_requires(egg: PathDistribution) -> list[str]:
+    """``requires.txt`` as ``importlib.metadata`` converts it, through the reader its
+    ``requires`` falls back to (the same on 3.9 to 3.13) when there is one: ``requires``
+    first parses the whole PKG-INFO again with ``email``, only to find the no
+    ``Requires-Dist`` that the headers here have already found."""
+    read = getattr(egg, "_read_egg_info_reqs", None)
+    requires = read() if read is not None else egg.requires
+    return list(requires or [])
 
 
 def read_requires_python(dist: Distribution) -> str | None:

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import zipfile
+from importlib.metadata import PathDistribution
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,6 +19,7 @@ from pytest_deppolicy.inventory import (
     Headers,
     MetadataError,
     Problem,
+    _egg_requires,
     _is_plain_block,
     _read_header_block,
     read_direct_url,
@@ -429,22 +431,36 @@ def test_egg_info_directories_files_and_unpacked_eggs(tmp_path: Path) -> None:
 
 
 def test_egg_info_requires_txt_becomes_requires_dist(tmp_path: Path) -> None:
+    """As importlib.metadata converts it."""
     requires_txt = (
         "alpha>=1\nbeta\n\n[fast]\ndelta>=2\n\n"
         '[:python_version < "3.8"]\nlegacy\n\n'
         '[fast:sys_platform == "win32"]\nwinfast\n'
     )
-    make_egg_info(tmp_path, "foo-1.0-py3.9.egg-info", "foo", "1.0", requires_txt=requires_txt)
+    path = make_egg_info(
+        tmp_path, "foo-1.0-py3.9.egg-info", "foo", "1.0", requires_txt=requires_txt
+    )
     dist = scan([str(tmp_path)]).get("foo")
 
     assert dist is not None
-    assert read_requires(dist) == [
-        "alpha>=1",
-        "beta",
-        'delta>=2; extra == "fast"',
-        'legacy; python_version < "3.8"',
-        'winfast; (sys_platform == "win32") and extra == "fast"',
-    ]
+    assert (
+        read_requires(dist)
+        == PathDistribution(path).requires
+        == [
+            "alpha>=1",
+            "beta",
+            'delta>=2; extra == "fast"',
+            'legacy; python_version < "3.8"',
+            'winfast; (sys_platform == "win32") and extra == "fast"',
+        ]
+    )
+
+
+def test_egg_requires_without_importlib_metadatas_private_reader() -> None:
+    class PublicOnly:
+        requires = ("alpha>=1",)
+
+    assert _egg_requires(PublicOnly()) == ["alpha>=1"]  # type: ignore[arg-type]
 
 
 def test_egg_info_without_requirements_and_the_file_form(tmp_path: Path) -> None:

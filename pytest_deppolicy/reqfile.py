@@ -58,16 +58,18 @@ _BOMS = (  # UTF-16-LE's BOM is a prefix of UTF-32-LE's: the order matters.
     (codecs.BOM_UTF16_LE, "utf-16-le"),
 )
 _PEP263_ENCODING_RE = re.compile(rb"coding[:=]\s*([-\w.]+)")
-_SCHEME_RE = re.compile(r"^(http|https|file):", re.IGNORECASE)
+# Patterns without _RE are compiled on first use (by re's own cache): most files never
+# need them, and compiling them all costs a few milliseconds on every check.
+_SCHEME = r"^(http|https|file):"
 # pip's r"(^|\s+)#.*$", matching the same text; the look-behind starts a whitespace run
 # only at its beginning, so a long run of spaces costs linear rather than quadratic time.
 _COMMENT_RE = re.compile(r"(^|(?<!\s)\s+)#.*$")
 _ENV_VAR_RE = re.compile(r"(?P<var>\$\{(?P<name>[A-Z0-9_]+)\})")
-_EXTRAS_RE = re.compile(r"^(.+)(\[[^\]]+\])$")
-_EGG_FRAGMENT_RE = re.compile(r"[#&]egg=([^&]*)")
-_PROJECT_NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
-_PARENT_REF_RE = re.compile(r"\.\./")
-_DRIVE_PATH_RE = re.compile(r"^/[A-Za-z]:(/|$)")  # "/C:/..." from a Windows file: URL
+_EXTRAS = r"^(.+)(\[[^\]]+\])$"
+_EGG_FRAGMENT = r"[#&]egg=([^&]*)"
+_PROJECT_NAME = r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$"
+_PARENT_REF = r"\.\./"
+_DRIVE_PATH = r"^/[A-Za-z]:(/|$)"  # "/C:/..." from a Windows file: URL
 _SHLEX_SPECIAL_RE = re.compile(r"[\"'\\]")
 _SHLEX_WHITESPACE_RE = re.compile(r"[ \t\r\n]+")
 _PIN_RE = re.compile(
@@ -102,10 +104,8 @@ _FEATURES = (
 
 # --- our own hints --------------------------------------------------------------------
 
-_MERGE_MARKER_RE = re.compile(r"^(<{7}|={7}|>{7}|\|{7})( |$)")
-_EXTRAS_AFTER_VERSION_RE = re.compile(
-    r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(~=|==|!=|<=|>=|<|>)[^\[;]*\["
-)
+_MERGE_MARKER = r"^(<{7}|={7}|>{7}|\|{7})( |$)"
+_EXTRAS_AFTER_VERSION = r"^[A-Za-z0-9][A-Za-z0-9._-]*\s*(~=|==|!=|<=|>=|<|>)[^\[;]*\["
 _ACCEPTED_OPTIONS = (
     "-r, -c, -e, -i, --extra-index-url, --no-index, -f, --no-binary, --only-binary, "
     "--prefer-binary, --require-hashes, --no-require-hashes, --pre, --all-releases, "
@@ -324,7 +324,7 @@ def _include(
 
 
 def _resolve_include(filename: str, target: str, context: _Context) -> str:
-    if _SCHEME_RE.match(target) is None:
+    if re.match(_SCHEME, target, re.IGNORECASE) is None:
         return os.path.normpath(os.path.join(os.path.dirname(filename), target))
     if target[:5].lower() == "file:":
         return os.path.normpath(os.path.join(context.cwd, _url_to_path(target)))
@@ -664,7 +664,7 @@ def _parse_req_string(text: str, cwd: str) -> Requirement:
 
 
 def _requirement_hint(text: str, cwd: str) -> str | None:
-    if _MERGE_MARKER_RE.match(text):
+    if re.match(_MERGE_MARKER, text):
         return "this is an unresolved merge-conflict marker"
     if os.path.sep in text:
         if os.path.isfile(os.path.join(cwd, text)):
@@ -675,7 +675,7 @@ def _requirement_hint(text: str, cwd: str) -> str | None:
             return f"{wrong} is not a valid operator; did you mean {right}?"
     if "=" in text and not any(op in text for op in _OPERATORS):
         return "= is not a valid operator; did you mean ==?"
-    if _EXTRAS_AFTER_VERSION_RE.match(text):
+    if re.match(_EXTRAS_AFTER_VERSION, text):
         return "extras go right after the name, as in name[extra]==1.0"
     return None
 
@@ -758,7 +758,7 @@ def _url_to_path(url: str) -> str:
     if netloc:  # pragma: no cover - a UNC share, Windows only
         netloc = "\\\\" + netloc
     path = _url2pathname(netloc + path)
-    if os.name == "nt" and not netloc and _DRIVE_PATH_RE.match(path):  # pragma: no cover
+    if os.name == "nt" and not netloc and re.match(_DRIVE_PATH, path):  # pragma: no cover
         path = path[1:]
     return path
 
@@ -772,13 +772,13 @@ def _local_path(url: str, cwd: str) -> Path | None:
 def _absolutise_file_url(url: str, cwd: str) -> str:
     """pip rewrites a ``file:`` URL with a ``../`` in it to an absolute one."""
     parts = _urlsplit(url)
-    if parts.scheme != "file" or _PARENT_REF_RE.search(url) is None:
+    if parts.scheme != "file" or re.search(_PARENT_REF, url) is None:
         return url
     return _path_to_url(_abspath(urllib.parse.unquote(parts.path), cwd))
 
 
 def _strip_extras(path: str) -> tuple[str, frozenset[str]]:
-    match = _EXTRAS_RE.match(path)
+    match = re.match(_EXTRAS, path)
     if match is None:
         return path, frozenset()
     extras = match.group(2)
@@ -849,11 +849,11 @@ def _req_string_from_link(url: str) -> str | None:
 
 
 def _egg_fragment(url: str) -> str | None:
-    match = _EGG_FRAGMENT_RE.search(url)
+    match = re.search(_EGG_FRAGMENT, url)
     if match is None:
         return None
     fragment = match.group(1)
-    if _PROJECT_NAME_RE.match(fragment) is None:
+    if re.match(_PROJECT_NAME, fragment, re.IGNORECASE) is None:
         raise _Invalid(f"Invalid egg fragment {fragment!r} in {url!r}", _egg_hint(fragment))
     return fragment
 

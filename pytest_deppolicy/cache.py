@@ -36,6 +36,8 @@ CACHE_KEY = "deppolicy/last-evaluation"
 _FILE = "last-evaluation"
 # What earlier checks learnt from the metadata (memo.py), for the first run after a change.
 _MEMO_FILE = "metadata"
+# The policy's sources as last read, reused while none of their files has changed.
+_SOURCES_FILE = "sources"
 _METADATA_DIRS = (".dist-info", ".egg-info")
 
 
@@ -217,6 +219,24 @@ class EvaluationCache:
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
 
+    def load_sources(
+        self, key: str, environ: Mapping[str, str]
+    ) -> tuple[Any, dict[str, str | None]] | None:
+        """The policy sources as last read under this run key, with the environment
+        variables their files used, if none of those files (nor variables) has changed
+        since; else ``None``."""
+        document = self._read(_SOURCES_FILE)
+        if document is None:
+            return None
+        try:
+            sources = _validated(document, key, "", environ, "sources")
+            return None if sources is None else (sources, dict(document["environ"]))
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+    def save_sources(self, entry: Mapping[str, Any]) -> bool:
+        return self._write(_SOURCES_FILE, entry)
+
     def load_memo(self, key: str) -> dict[str, Any] | None:
         """The memo the last check left for this interpreter, or ``None``."""
         document = self._read(_MEMO_FILE)
@@ -305,9 +325,28 @@ def cache_entry(
     }
 
 
+def sources_entry(
+    key: str, inputs: Sequence[Path], environ_used: Mapping[str, str | None], sources: Any
+) -> dict[str, Any]:
+    """The stored sources, with what they were read from (no environment stamp: the
+    sources do not depend on what is installed)."""
+    return {
+        "format": FORMAT,
+        "key": key,
+        "stamp": "",
+        "inputs": file_stamps(inputs),
+        "environ": dict(environ_used),
+        "sources": sources,
+    }
+
+
 def _validated(
-    document: Mapping[str, Any], key: str, stamp: str, environ: Mapping[str, str]
-) -> dict[str, Any] | None:
+    document: Mapping[str, Any],
+    key: str,
+    stamp: str,
+    environ: Mapping[str, str],
+    field: str = "outcome",
+) -> Any:
     if document["key"] != key or document["stamp"] != stamp:
         return None
     inputs = document["inputs"]
@@ -315,8 +354,8 @@ def _validated(
         return None
     if any(environ.get(name) != value for name, value in document["environ"].items()):
         return None
-    outcome = document["outcome"]
-    return outcome if isinstance(outcome, dict) else None
+    value = document[field]
+    return value if field != "outcome" or isinstance(value, dict) else None
 
 
 def _digest(text: str) -> str:

@@ -22,12 +22,13 @@ from pytest_deppolicy.cache import (
     cache_entry,
     environment_stamp,
     run_key,
+    sources_entry,
 )
 from pytest_deppolicy.options import OUTPUT_KEYS, Given
 from pytest_deppolicy.outcome import Outcome
 
 if TYPE_CHECKING:
-    from pytest_deppolicy.policy import Policy
+    from pytest_deppolicy.policy import Policy, Source
     from pytest_deppolicy.settings import Settings
 
 # Files in rootdir that decide the verdict or its fix command, read or not.
@@ -65,15 +66,20 @@ class PendingSave(NamedTuple):
     outcome: Outcome
     memo_key: str
     memo: Optional[Mapping[str, Any]]  # noqa: UP045 - evaluated on 3.9; None: keep the stored one
+    sources: Any  # None: keep the stored ones (still valid, or no use to store)
     cache: EvaluationCache
 
     def save(self) -> bool:
-        """Write the memo, then the entry (a reader that finds the entry finds the memo)."""
+        """Write the memo and the sources, then the entry (a reader that finds the entry
+        finds the others)."""
         entry = cache_entry(
             self.key, self.stamp, self.inputs, self.environ_used, self.outcome.to_data()
         )
         memo_saved = self.memo is None or self.cache.save_memo(self.memo_key, self.memo)
-        return memo_saved and self.cache.save(entry)
+        sources_saved = self.sources is None or self.cache.save_sources(
+            sources_entry(self.key, self.inputs, self.environ_used, self.sources)
+        )
+        return memo_saved and sources_saved and self.cache.save(entry)
 
 
 def run(given: Mapping[str, Given], context: Context, cache: EvaluationCache | None) -> Checked:
@@ -128,7 +134,7 @@ def _evaluate(given: Mapping[str, Given], context: Context, storage: _Storage | 
     from pytest_deppolicy.evaluation import Interpreter
     from pytest_deppolicy.inventory import remember_headers, reuse_headers, scan
     from pytest_deppolicy.memo import Memo
-    from pytest_deppolicy.policy import build_policy
+    from pytest_deppolicy.policy import build_policy, sources_to_data
     from pytest_deppolicy.report import render
     from pytest_deppolicy.settings import resolve
 
@@ -137,11 +143,13 @@ def _evaluate(given: Mapping[str, Given], context: Context, storage: _Storage | 
     environ = RecordingEnviron(os.environ)
     memo_key = _memo_key()
     memo = Memo(None if storage is None else storage.cache.load_memo(memo_key))
+    known_sources = None if storage is None else _known_sources(storage, settings, environ)
     policy = build_policy(
         settings,
         environment=interpreter.environment,
         runners=frozenset(canonicalize_name(name) for name in context.runners()),
         environ=environ,
+        known_sources=known_sources,
     )
     metadata_stamps = {} if storage is None else storage.stamp.metadata_stamps()
     inventory = scan(context.paths, metadata_stamps)
@@ -162,12 +170,29 @@ def _evaluate(given: Mapping[str, Given], context: Context, storage: _Storage | 
         outcome,
         memo_key,
         memo_data,
+        sources_to_data(policy) if known_sources is None else None,
         storage.cache,
     )
     # Written now only where pytest's cache folder already exists; otherwise once pytest
     # has made it (plugin.py), so the folder gets pytest's .gitignore.
     saved = storage.cache.writable_now and pending.save()
     return Checked(outcome, pending=None if saved else pending)
+
+
+def _known_sources(
+    storage: _Storage, settings: Settings, environ: RecordingEnviron
+) -> tuple[Source, ...] | None:
+    """The sources as the last check read them, while none of their files (nor the
+    environment variables they used, now recorded as used again) has changed."""
+    from pytest_deppolicy.policy import sources_from_data
+
+    stored = storage.cache.load_sources(storage.key, environ)
+    if stored is None:
+        return None
+    sources = sources_from_data(stored[0], settings)
+    if sources is not None:
+        environ.used.update(stored[1])
+    return sources
 
 
 def _memo_key() -> str:

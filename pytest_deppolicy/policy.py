@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName
@@ -58,14 +58,20 @@ def build_policy(
     environment: Mapping[str, str],
     runners: frozenset[NormalizedName] = frozenset(),
     environ: Mapping[str, str] | None = None,
+    known_sources: Sequence[Source] | None = None,
 ) -> Policy:
     """Read every source; a source that cannot be read raises a :class:`DepPolicyError`.
 
     ``environment`` is the marker environment that selects a lock file's packages.
+    ``known_sources`` are the sources as read before (:func:`sources_from_data`), while
+    none of their files has changed.
     """
     sources: list[Source] = []
     rules = [] if settings.python_rule is None else [settings.python_rule]
-    for path in settings.sources:
+    for index, path in enumerate(settings.sources):
+        if known_sources is not None:
+            sources.append(known_sources[index])
+            continue
         source, rule = _read_source(path, settings.rootdir, environment, environ)
         sources.append(source)
         if rule is not None:
@@ -77,6 +83,39 @@ def build_policy(
     return Policy(
         settings=settings, sources=tuple(sources), python_rules=tuple(rules), runners=runners
     )
+
+
+def sources_to_data(policy: Policy) -> list[Any] | None:
+    """The policy's sources as JSON-ready data, for a later check to reuse while their
+    files are unchanged; ``None`` when one is a lock file (it adds a Python rule, and is
+    rare and quick to read) or an entry would not read back as it is."""
+    data: list[Any] = []
+    for source in policy.sources:
+        entries = [entry.to_data() for entry in source.entries]
+        if is_pylock_path(source.path) or None in entries:
+            return None
+        data.append([str(source.path), [str(file) for file in source.files], entries])
+    return data
+
+
+def sources_from_data(data: Any, settings: Settings) -> tuple[Source, ...] | None:
+    """The sources :func:`sources_to_data` wrote for these settings' sources, or ``None``
+    when the data does not describe them (or is malformed)."""
+    paths: dict[str, Path] = {}
+    try:
+        sources = tuple(
+            Source(
+                path=Path(path),
+                entries=tuple(Entry.from_data(entry, paths) for entry in entries),
+                files=tuple(Path(file) for file in files),
+            )
+            for path, files, entries in data
+        )
+    except (TypeError, ValueError):  # InvalidSpecifier and InvalidMarker are ValueErrors
+        return None
+    if tuple(source.path for source in sources) != settings.sources:
+        return None
+    return sources
 
 
 def _read_source(

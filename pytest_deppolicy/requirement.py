@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple, Optional
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, cast
 
 from packaging.specifiers import SpecifierSet
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from packaging.markers import Marker
     from packaging.utils import NormalizedName
 
@@ -47,3 +46,69 @@ class Entry(NamedTuple):
         if self.url is not None and self.name is not None:
             return f"{name}{extras} @ {self.url}"
         return f"{name}{extras}{self.specifier}"
+
+    def to_data(self) -> list[Any] | None:
+        """JSON-ready fields for :meth:`from_data`, or ``None`` when the marker would not
+        read back as it is (``packaging`` writes some markers in a form it does not read)."""
+        marker = None if self.marker is None else str(self.marker)
+        if marker is not None and not _reads_back(marker):
+            return None
+        local_path = None if self.local_path is None else str(self.local_path)
+        return [
+            *(self.name, str(self.source), self.line, self.text, str(self.specifier)),
+            *(sorted(self.extras), marker, self.url, local_path),
+            *(self.editable, self.constraint, list(self.hashes)),
+        ]
+
+    @classmethod
+    def from_data(cls, data: Any, paths: dict[str, Path]) -> Entry:
+        """The entry :meth:`to_data` wrote; ``paths`` shares one Path per source file.
+
+        Raises ``ValueError`` (``InvalidSpecifier`` and ``InvalidMarker`` are ones) or
+        ``TypeError`` for anything else.
+        """
+        name, source, line, text, specifier, extras, marker, url, local_path, *flags = data
+        editable, constraint, hashes = flags
+        if not (
+            _optional_str(name, marker, url, local_path)
+            and type(extras) is list
+            and type(hashes) is list
+            and all(type(v) is str for v in (source, text, specifier, *extras, *hashes))
+            and type(line) is int
+            and type(editable) is bool
+            and type(constraint) is bool
+        ):
+            raise TypeError("not an entry")
+        return cls(
+            name=cast("NormalizedName | None", name),
+            source=paths.setdefault(source, Path(source)),
+            line=line,
+            text=text,
+            specifier=SpecifierSet(specifier),
+            extras=frozenset(extras),
+            marker=None if marker is None else _marker(marker),
+            url=url,
+            local_path=None if local_path is None else Path(local_path),
+            editable=editable,
+            constraint=constraint,
+            hashes=tuple(hashes),
+        )
+
+
+def _optional_str(*values: object) -> bool:
+    return all(value is None or type(value) is str for value in values)
+
+
+def _marker(text: str) -> Marker:
+    from packaging.markers import Marker
+
+    return Marker(text)
+
+
+def _reads_back(marker: str) -> bool:
+    from packaging.markers import InvalidMarker
+
+    try:
+        return str(_marker(marker)) == marker
+    except InvalidMarker:
+        return False

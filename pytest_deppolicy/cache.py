@@ -268,12 +268,13 @@ class EvaluationCache:
         return document if isinstance(document, dict) and document.get("format") == FORMAT else None
 
     def _write(self, name: str, document: Mapping[str, Any]) -> bool:
-        import tempfile  # only on a miss
-
         body = json.dumps(document)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(prefix=".tmp-", dir=self.directory)
+            temporary = self.directory / f".tmp-{os.getpid()}-{os.urandom(8).hex()}"
+            # Created as pytest creates its own cache files (0o666 less the umask), not
+            # with mkstemp's 0o600, which would shut out the others who share the cache.
+            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as file:
                     file.write(_checked(_digest(body), body))

@@ -88,6 +88,19 @@ class TestEvaluationCache:
         assert cache.save(cache_entry(KEY, "s", [], {}, STORED))
         assert cache.load(KEY, "s", {}) == STORED
 
+    @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
+    def test_files_are_created_as_pytest_creates_its_own(self, tmp_path: Path) -> None:
+        """0o666 less the umask (mkstemp's 0o600 would shut out others sharing the cache)."""
+        umask = os.umask(0o022)
+        try:
+            cache = EvaluationCache(tmp_path / "c")
+            assert cache.save(cache_entry(KEY, "s", [], {}, STORED))
+            assert cache.save_memo(KEY, {})
+        finally:
+            os.umask(umask)
+        modes = {file.name: file.stat().st_mode & 0o777 for file in (tmp_path / "c").iterdir()}
+        assert modes == {"last-evaluation": 0o644, "metadata": 0o644}
+
     def test_missing_file_is_a_miss(self, tmp_path: Path) -> None:
         assert EvaluationCache(tmp_path / "nowhere").load(KEY, "s", {}) is None
 

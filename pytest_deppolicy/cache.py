@@ -13,6 +13,10 @@ of these are unchanged:
 - the inputs: every file the outcome depends on (mtime and size, or absence) and every
   environment variable a requirements file expanded.
 
+Beside it, two files serve the first run after a change: ``metadata``, the memo of what
+the last check learnt of the metadata (memo.py), and ``sources``, the policy's sources as
+last read, valid while the same inputs and variables are unchanged.
+
 Entries are written atomically (a temporary file renamed over the old one), so runs
 started at once never see half a file; a file that is missing, unreadable, corrupt or
 from another version is a miss, never an error, and a cache that cannot be written is

@@ -158,16 +158,7 @@ class DependencyReader:
 
 def _dependency(parsed: ParsedLine) -> Dependency:
     name, extras, specifier, url, marker = parsed
-    return Dependency(
-        cast("NormalizedName", name),
-        frozenset(extras) if extras else _NO_EXTRAS,
-        specifier,
-        url,
-        marker,
-    )
-
-
-_NO_EXTRAS: frozenset[str] = frozenset()
+    return Dependency(cast("NormalizedName", name), frozenset(extras), specifier, url, marker)
 
 
 def _parse_simple(line: str) -> ParsedLine | None:

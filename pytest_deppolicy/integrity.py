@@ -57,7 +57,7 @@ def dependency_findings(
         except MetadataError as exc:
             yield unverifiable(dist.name, f"{dist.name} {dist.raw_version}: {exc}")
             continue
-        extras = requested_extras.get(dist.name, _NO_EXTRAS)
+        extras = requested_extras.get(dist.name, frozenset())
         for dependency in dependencies:
             if dependency.name in ignore or not reader.holds(dependency, extras):
                 continue
@@ -70,9 +70,6 @@ def dependency_findings(
             yield unverifiable(
                 dist.name, f"{dist.name} {dist.raw_version} has an invalid Requires-Dist: {text!r}"
             )
-
-
-_NO_EXTRAS: frozenset[str] = frozenset()
 
 
 def _broken(dist: Distribution, dependency: Dependency, found: Distribution | None) -> Finding:

@@ -217,10 +217,10 @@ def read_requires(dist: Distribution) -> list[str]:
 
 
 def _egg_requires(egg: PathDistribution) -> list[str]:
-    """``requires.txt`` as ``importlib.metadata`` converts it, through the reader its
+    """``requires.txt`` as ``importlib.metadata`` converts it, through the reader that its
     ``requires`` falls back to (the same on 3.9 to 3.13) when there is one: ``requires``
-    first parses the whole PKG-INFO again with ``email``, only to find the no
-    ``Requires-Dist`` that the headers here have already found."""
+    would first parse the whole PKG-INFO again with ``email``, only to find that it has
+    no ``Requires-Dist``, which the headers read here already say."""
     read = getattr(egg, "_read_egg_info_reqs", None)
     requires = read() if read is not None else egg.requires
     return list(requires or [])

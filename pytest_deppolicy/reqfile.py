@@ -507,7 +507,7 @@ def _split_line(line: str) -> tuple[str, optparse.Values]:
 
 def _hashes_only(tokens: list[str]) -> optparse.Values | None:
     """The options of a line whose only options are ``--hash=name:value`` (pip-compile
-    writes them on most lines), as pip's parser reads them but a tenth of the cost;
+    writes them on most lines), as pip's option parser reads them, without running it;
     ``None`` for any other line, which that parser reads (and reports errors in)."""
     hashes: dict[str, list[str]] = {}
     for token in tokens:

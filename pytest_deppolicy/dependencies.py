@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple, cast
 
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
@@ -33,6 +33,11 @@ _SIMPLE = re.compile(
     re.VERBOSE,
 )
 _EXTRA = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
+# What packaging raises for a text it cannot read: InvalidRequirement, InvalidSpecifier and
+# InvalidMarker are ValueErrors (so is int()'s digit limit, hit by packaging < 24), and
+# packaging 22 reads quoted marker values with ast.literal_eval, which raises SyntaxError
+# at a backslash.
+_INVALID = (ValueError, SyntaxError)
 
 
 class Dependency(NamedTuple):
@@ -183,7 +188,7 @@ def _parse_simple(line: str) -> ParsedLine | None:
 def _parse_full(line: str) -> ParsedLine | None:
     try:
         requirement = Requirement(line)
-    except ValueError:  # InvalidRequirement, or (packaging < 24) a version past int()'s limit
+    except _INVALID:
         return None
     marker = None if requirement.marker is None else str(requirement.marker)
     specifier = str(requirement.specifier)
@@ -210,7 +215,7 @@ def _parses_again(parsed: ParsedLine | None) -> bool:
         SpecifierSet(specifier)  # not the cached parsers: they hold the objects already
         if marker is not None:
             Marker(marker)
-    except (ValueError, InvalidMarker):
+    except _INVALID:
         return False
     return True
 
@@ -234,7 +239,7 @@ def _is_specifier(text: str) -> bool:
 def _is_marker(text: str) -> bool:
     try:
         _marker(text)
-    except InvalidMarker:
+    except _INVALID:
         return False
     return True
 

@@ -111,7 +111,7 @@ def sources_from_data(data: Any, settings: Settings) -> tuple[Source, ...] | Non
             )
             for path, files, entries in data
         )
-    except (TypeError, ValueError):  # InvalidSpecifier and InvalidMarker are ValueErrors
+    except (TypeError, ValueError, SyntaxError):  # see Entry.from_data
         return None
     if tuple(source.path for source in sources) != settings.sources:
         return None

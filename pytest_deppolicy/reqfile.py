@@ -648,14 +648,14 @@ def _parse_marker(text: str) -> Marker | None:
         return None
     try:
         return Marker(text)
-    except InvalidMarker as e:
+    except (InvalidMarker, SyntaxError) as e:  # packaging 22: ast.literal_eval of a value
         raise _Invalid(f"Invalid marker {text!r}: {_first_line(e)}") from None
 
 
 def _parse_req_string(text: str, cwd: str) -> Requirement:
     try:
         return Requirement(text)
-    except InvalidRequirement as e:
+    except (InvalidRequirement, SyntaxError) as e:  # packaging 22: see _parse_marker
         raise _Invalid(
             f"Invalid requirement {text!r}: {_first_line(e)}", _requirement_hint(text, cwd)
         ) from None
@@ -703,7 +703,7 @@ def _parse_editable(text: str, cwd: str) -> _Parts:
 def _direct_url_editable(text: str) -> tuple[str | None, str, frozenset[str]] | None:
     try:
         req = Requirement(text)
-    except ValueError:  # InvalidRequirement, or a version past int()'s digit limit
+    except (ValueError, SyntaxError):  # invalid; SyntaxError: see _parse_marker
         return None
     if not req.url:
         return None

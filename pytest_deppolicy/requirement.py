@@ -64,8 +64,8 @@ class Entry(NamedTuple):
     def from_data(cls, data: Any, paths: dict[str, Path]) -> Entry:
         """The entry :meth:`to_data` wrote; ``paths`` shares one Path per source file.
 
-        Raises ``ValueError`` (``InvalidSpecifier`` and ``InvalidMarker`` are ones) or
-        ``TypeError`` for anything else.
+        Raises ``ValueError`` (``InvalidSpecifier`` and ``InvalidMarker`` are ones),
+        ``SyntaxError`` (a marker, on packaging 22) or ``TypeError`` for anything else.
         """
         name, source, line, text, specifier, extras, marker, url, local_path, *flags = data
         editable, constraint, hashes = flags
@@ -110,5 +110,5 @@ def _reads_back(marker: str) -> bool:
 
     try:
         return str(_marker(marker)) == marker
-    except InvalidMarker:
+    except (InvalidMarker, SyntaxError):  # packaging 22 reads values with ast.literal_eval
         return False

@@ -12,7 +12,7 @@ from packaging.utils import parse_wheel_filename
 def _reason(parse: Callable[[str], object], text: str, what: str) -> str:
     try:
         parse(text)
-    except ValueError as e:  # InvalidRequirement, InvalidMarker, InvalidWheelFilename
+    except (ValueError, SyntaxError) as e:  # SyntaxError: a marker value, on packaging 22
         return str(e).splitlines()[0]
     raise AssertionError(f"{text!r} is a valid {what}")
 

@@ -109,6 +109,7 @@ class Bad:
 
 BAD_MARKER = 'python_version >> "3"'
 CUT_MARKER = 'os_name == "posix" and'
+BACKSLASH_MARKER = 'python_version == "3\\""'  # packaging 22 raised SyntaxError
 GARBAGE = "\x00\x01\x02\x03"
 MERGE_HINT = "this is an unresolved merge-conflict marker"
 CONFLICT = "alpha==1.0\n<<<<<<< HEAD\nbeta==2.0\n=======\nbeta==2.1\n>>>>>>> feature/pins\n"
@@ -147,6 +148,11 @@ PARSER_CASES = {
         {"requirements.txt": 'alpha==1.0\nfoo==1.0 ; python_version >> "3"\n'},
         "requirements.txt:2",
         f"Invalid marker '{BAD_MARKER}': {marker_error(BAD_MARKER)}",
+    ),
+    "backslash in a marker value": Bad(
+        {"requirements.txt": f"foo==1.0 ; {BACKSLASH_MARKER}\n"},
+        "requirements.txt:1",
+        f"Invalid marker {BACKSLASH_MARKER!r}: {marker_error(BACKSLASH_MARKER)}",
     ),
     "marker cut short": Bad(
         {"requirements.txt": 'foo ; os_name == "posix" and\n'},

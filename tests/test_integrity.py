@@ -104,11 +104,21 @@ class TestBrokenDependency:
             of_kind(run(tmp_path, [site], ignore=frozenset({"beta"})), Kind.BROKEN_DEPENDENCY) == []
         )
 
-    def test_invalid_requires_dist_is_unverifiable(self, tmp_path: Path, site: Path) -> None:
-        write_dist(site, "beta", "1.0", requires=["alpha >>= 1"])
+    @pytest.mark.parametrize(
+        "line",
+        [
+            "alpha >>= 1",
+            'alpha ; python_version == "3\\""',  # packaging 22 raises SyntaxError at a backslash
+            "alpha ; python_version == '\\x'",
+        ],
+    )
+    def test_invalid_requires_dist_is_unverifiable(
+        self, tmp_path: Path, site: Path, line: str
+    ) -> None:
+        write_dist(site, "beta", "1.0", requires=[line])
         evaluation = run(tmp_path, [site])
         assert of_kind(evaluation, Kind.UNVERIFIABLE) == [
-            "beta 1.0 has an invalid Requires-Dist: 'alpha >>= 1'"
+            f"beta 1.0 has an invalid Requires-Dist: {line!r}"
         ]
         assert evaluation.ok
 

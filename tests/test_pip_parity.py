@@ -17,6 +17,7 @@ from packaging.version import Version
 
 from pytest_deppolicy.errors import RequirementsFileError
 from pytest_deppolicy.reqfile import parse_requirements_file
+from tests.corpus import CORPUS, DATA, ENVIRON
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -35,17 +36,6 @@ constructors = pytest.importorskip("pip._internal.req.constructors")
 req_install = pytest.importorskip("pip._internal.req.req_install")
 network_session = pytest.importorskip("pip._internal.network.session")
 
-DATA = Path(__file__).parent / "data"
-CORPUS = sorted(DATA.glob("*.txt"))
-ENVIRON = {
-    "PYPI_USER": "ci-bot",
-    "PYPI_TOKEN": "s3cr3t",
-    "INDEX_URL": "https://pypi.example.com/simple",
-    "GITHUB_TOKEN": "ghp_example",
-    "APP_VERSION": "2.4.1",
-    "EMPTY_DIR": "",
-    "PY_MIN": "3.9",
-}
 UNSET = ("UNSET_DIR",)
 
 

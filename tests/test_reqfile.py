@@ -16,9 +16,9 @@ from pytest_deppolicy import reqfile
 from pytest_deppolicy.errors import RequirementsFileError
 from pytest_deppolicy.reqfile import _simple_pin, parse_requirements_file, preprocess
 from pytest_deppolicy.requirement import Entry
+from tests.corpus import DATA
 from tests.expected import marker_error, req_error, wheel_error
 
-DATA = Path(__file__).parent / "data"
 OPTIONS_HINT = (
     "-r, -c, -e, -i, --extra-index-url, --no-index, -f, --no-binary, --only-binary, "
     "--prefer-binary, --require-hashes, --no-require-hashes, --pre, --all-releases, "

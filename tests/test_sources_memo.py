@@ -16,8 +16,8 @@ from pytest_deppolicy.reqfile import parse_requirements_file
 from pytest_deppolicy.requirement import Entry
 from pytest_deppolicy.settings import Mode, Settings
 from tests.conftest import Site
+from tests.corpus import CORPUS, DATA, ENVIRON
 from tests.test_cache import bump
-from tests.test_pip_parity import CORPUS, DATA, ENVIRON
 
 if TYPE_CHECKING:
     from packaging.markers import Marker

@@ -851,6 +851,14 @@ def commands(setup: Setup) -> list[Command]:
             watched=cache,
         ),
         Command(
+            "upgraded",
+            "after an upgrade `pytest --co -q --deppolicy=warn` (one distribution's version moved)",
+            (*pytest, "--co", "-q", "--deppolicy=warn"),
+            frozenset({0}),
+            before=lambda: upgrade_one_distribution(setup),
+            watched=cache,
+        ),
+        Command(
             "warm",
             "warm `pytest --co -q --deppolicy=warn`",
             (*pytest, "--co", "-q", "--deppolicy=warn"),
@@ -897,6 +905,27 @@ def touch_one_distribution(setup: Setup) -> None:
     metadata.write_bytes(metadata.read_bytes())
     status = metadata.stat()
     os.utime(metadata, ns=(status.st_atime_ns, time.time_ns()))
+
+
+def upgrade_one_distribution(setup: Setup) -> None:
+    """What ``pip install -U`` of one distribution looks like to the plugin: its dist-info
+    folder is renamed for another version, whose METADATA says so; the distributions that
+    require it compare their specifiers with a version they have not seen.  Each call
+    moves it between two versions, so that every measured run follows a change."""
+    site = site_packages(setup.venv)
+    dist_info = next(site.glob(f"{_UPGRADED}-*.dist-info"))
+    version = dist_info.name[len(_UPGRADED) + 1 : -len(".dist-info")]
+    other = version[: -len(".post1")] if version.endswith(".post1") else f"{version}.post1"
+    metadata = (dist_info / "METADATA").read_text(encoding="utf-8")
+    moved = dist_info.rename(site / f"{_UPGRADED}-{other}.dist-info")
+    (moved / "METADATA").write_text(
+        metadata.replace(f"\nVersion: {version}\n", f"\nVersion: {other}\n", 1), encoding="utf-8"
+    )
+
+
+# The distribution the "upgraded" row moves: pytest's own dependency, so that the check
+# sees it through pytest's Requires-Dist as well as through the requirements file.
+_UPGRADED = "iniconfig"
 
 
 @dataclass(frozen=True)
@@ -950,6 +979,8 @@ def measure_all(setup: Setup, repeat: int, env: dict[str, str]) -> dict[str, lis
         say(f"[{setup.size:,}] round {round_number}/{repeat}")
         for command in todo:
             samples[command.key].append(measure(command, setup.project, env))
+    if repeat % 2 == 0:  # an odd number of upgrades in all: put the version back
+        upgrade_one_distribution(setup)
     return samples
 
 
@@ -1018,6 +1049,13 @@ TARGETS = (
         frozenset({1000}),
         lambda f: f"{f.ratio('changed', 'bare'):.2f}x",
         lambda f: f.ratio("changed", "bare") <= 1.5,
+    ),
+    Target(
+        "cold after an upgrade / bare",
+        "≤ 1.5x at 1,000",
+        frozenset({1000}),
+        lambda f: f"{f.ratio('upgraded', 'bare'):.2f}x",
+        lambda f: f.ratio("upgraded", "bare") <= 1.5,
     ),
     Target(
         "cold, empty cache / bare",

@@ -8,8 +8,8 @@ of these are unchanged:
 - the run key: this plugin's version, the interpreter, ``sys.path``, the settings as
   given and the plugins pytest loaded (``engine.run`` says what it holds);
 - the environment stamp: for each ``.dist-info`` or ``.egg-info`` on ``sys.path``, its
-  name and its METADATA/PKG-INFO (or ``requires.txt``) mtime and size, so an install,
-  upgrade, removal or in-place metadata edit shows;
+  name and its METADATA/PKG-INFO (or ``requires.txt``) mtime and size, and each ``.pth``
+  file's, so an install, upgrade, removal or in-place metadata edit shows;
 - the inputs: every file the outcome depends on (mtime and size, or absence) and every
   environment variable a requirements file expanded.
 
@@ -88,12 +88,14 @@ class EnvironmentStamp(NamedTuple):
 
 def environment_stamp(paths: Sequence[str]) -> EnvironmentStamp:
     """A digest that changes when a distribution on ``paths`` is installed, upgraded,
-    reinstalled, removed, or has its metadata edited in place.
+    reinstalled, removed, or has its metadata or its ``.pth`` file edited in place.
 
     For each ``sys.path`` folder: the names of its ``.dist-info``/``.egg-info`` entries
     (a name holds the version) and the mtime and size of each one's METADATA (PKG-INFO and
-    ``requires.txt`` for eggs).  The folders' own mtimes are left out: the project folder is
-    on ``sys.path`` too, and every file created in it would otherwise look like a change.
+    ``requires.txt`` for eggs), and of each ``.pth`` file (the scan reports one that points
+    to nothing, and editable installs live in them).  The folders' own mtimes are left
+    out: the project folder is on ``sys.path`` too, and every file created in it would
+    otherwise look like a change.
     """
     digest = hashlib.blake2b(digest_size=16)
     folders = []
@@ -117,7 +119,12 @@ def _metadata_stamps(location: str) -> Sequence[object]:
         return ["", _stamp(location), None]  # a zip or egg file: its own mtime and size
     except (OSError, ValueError):
         return []
-    names = [name for name in listing if name[-5:].lower() == "-info" and _is_metadata_name(name)]
+    names = [
+        name
+        for name in listing
+        if ((tail := name[-5:].lower()) == "-info" and _is_metadata_name(name))
+        or tail[1:] == ".pth"
+    ]
     if not names:
         return []
     if os.stat not in os.supports_dir_fd:  # pragma: no cover - Windows
@@ -135,8 +142,8 @@ def _metadata_stamps(location: str) -> Sequence[object]:
 
 def _stamps_in(folder: int, names: list[str]) -> list[object]:
     """Three values per name: the METADATA mtime and size of a dist-info, or a text
-    stamp and ``None`` for an egg-info, or two ``None`` when METADATA cannot be read or
-    is not a file."""
+    stamp and ``None`` for an egg-info or a ``.pth`` file, or two ``None`` when METADATA
+    cannot be read or is not a file."""
     stamps: list[object] = []
     add = stamps.append
     for name in names:
@@ -154,6 +161,9 @@ def _stamps_in(folder: int, names: list[str]) -> list[object]:
                 continue
             add(status.st_mtime_ns)
             add(status.st_size)
+        elif name[-4:].lower() == ".pth":
+            add(_stamp(name, folder))
+            add(None)
         else:
             add(_egg_stamp_in(folder, name))
             add(None)

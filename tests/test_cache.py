@@ -73,6 +73,25 @@ class TestEnvironmentStamp:
         bump(egg / "requires.txt")
         assert environment_stamp([str(site)]) != before
 
+    @pytest.mark.parametrize("change", ["added", "edited", "removed"])
+    def test_a_pth_file_change(self, site: Path, change: str) -> None:
+        """An editable install lives in a .pth file; the scan reports one that points to
+        nothing."""
+        pth = site / "__editable__.alpha-1.0.pth"
+        if change != "added":
+            pth.write_text("/src/alpha\n")
+        before = environment_stamp([str(site)])
+        if change == "removed":
+            pth.unlink()
+        else:
+            pth.write_text("/src/alpha-moved\n")
+            bump(pth)
+        assert environment_stamp([str(site)]) != before
+        assert environment_stamp([str(site)]).metadata_stamps().keys() == {
+            str(site / "alpha-1.0.dist-info"),
+            str(site / "beta-2.0.dist-info"),
+        }
+
     def test_sys_path_change(self, site: Path, tmp_path: Path) -> None:
         other = tmp_path / "other"
         other.mkdir()

@@ -281,6 +281,11 @@ BROKEN = [
     ),
     (
         "foo-bar-1.0.dist-info",
+        _metadata_bytes("Name: \u212aelvin\nVersion: 1.0\n".encode()),  # the Kelvin sign
+        "METADATA has an invalid Name: '\u212aelvin'",
+    ),
+    (
+        "foo-bar-1.0.dist-info",
         _metadata_is_a_directory,
         "METADATA cannot be read: Is a directory",
     ),

@@ -407,10 +407,9 @@ def _read_dist_info(
     name: str, where: str, location: Path, problems: list[Problem], metadata_files: Container[str]
 ) -> Distribution | None:
     parsed = _split_dist_info_name(name)
-    metadata = os.path.join(where, "METADATA")
     if parsed is None:
-        return _read_headers_file(metadata, where, location, problems)
-    if where not in metadata_files and not os.path.isfile(metadata):
+        return _read_headers_file(os.path.join(where, "METADATA"), where, location, problems)
+    if where not in metadata_files and not os.path.isfile(os.path.join(where, "METADATA")):
         problems.append(Problem(Path(where), _missing_message(Path(where), "METADATA")))
         return None
     project, raw_version, version = parsed

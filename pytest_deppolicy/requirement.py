@@ -81,7 +81,7 @@ class Entry(NamedTuple):
             raise TypeError("not an entry")
         return cls(
             name=cast("NormalizedName | None", name),
-            source=paths.setdefault(source, Path(source)),
+            source=paths.get(source) or paths.setdefault(source, Path(source)),
             line=line,
             text=text,
             specifier=SpecifierSet(specifier),

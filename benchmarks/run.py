@@ -33,9 +33,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (100, 1000, 5000)
 QUICK_SIZES = (100, 1000)
-DEFAULT_REPEAT = 11
-LARGE_SIZE = 5000  # at and above this size the default repeat count drops to LARGE_REPEAT
-LARGE_REPEAT = 7
+DEFAULT_REPEAT = 11  # at every size: the 5,000 figures are the noisiest
 QUICK_REPEAT = 5
 REQUIREMENTS_NAMED = 300
 # Bump whenever the synthetic environment or project changes: cached venvs are then rebuilt.
@@ -64,17 +62,12 @@ print(json.dumps({"wall": wall, "rss": peak * scale, "rc": done.returncode, "out
 @dataclass(frozen=True)
 class Options:
     sizes: tuple[int, ...]
-    repeat: int | None
+    repeat: int
     workdir: Path
     results: Path | None
     fresh: bool
     setup_only: bool
     argv: tuple[str, ...]
-
-    def repeats_for(self, size: int) -> int:
-        if self.repeat is not None:
-            return self.repeat
-        return LARGE_REPEAT if size >= LARGE_SIZE else DEFAULT_REPEAT
 
 
 def parse_options(argv: Sequence[str]) -> Options:
@@ -86,8 +79,7 @@ def parse_options(argv: Sequence[str]) -> Options:
     parser.add_argument(
         "--repeat",
         type=int,
-        help=f"measurements per command (default {DEFAULT_REPEAT}, "
-        f"{LARGE_REPEAT} from {LARGE_SIZE:,} distributions)",
+        help=f"measurements per command (default {DEFAULT_REPEAT})",
     )
     parser.add_argument(
         "--quick",
@@ -112,8 +104,9 @@ def parse_options(argv: Sequence[str]) -> Options:
     sizes: tuple[int, ...] = QUICK_SIZES if args.quick else DEFAULT_SIZES
     if args.sizes:
         sizes = tuple(int(part) for part in args.sizes.split(",") if part.strip())
-    repeat = args.repeat if args.repeat is not None else (QUICK_REPEAT if args.quick else None)
-    if repeat is not None and repeat < 1:
+    default = QUICK_REPEAT if args.quick else DEFAULT_REPEAT
+    repeat = default if args.repeat is None else args.repeat
+    if repeat < 1:
         parser.error("--repeat must be at least 1")
     return Options(
         sizes=tuple(sorted(set(sizes))),
@@ -1233,9 +1226,8 @@ def main(argv: Sequence[str]) -> int:
         if options.setup_only:
             print_by_hand(setup)
             continue
-        repeat = options.repeats_for(size)
-        samples = measure_all(setup, repeat, env)
-        figures = Figures(size, count_installed(setup, env), repeat, samples)
+        samples = measure_all(setup, options.repeat, env)
+        figures = Figures(size, count_installed(setup, env), options.repeat, samples)
         labels = {command.key: command.label for command in commands(setup)}
         all_figures.append(figures)
         print("\n".join(size_table(figures, labels)), flush=True)

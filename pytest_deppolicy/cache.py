@@ -30,7 +30,7 @@ import json
 import os
 import stat
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -199,7 +199,7 @@ def _stamp(path: str, folder: int | None = None) -> str:
     return f"{kind}{status.st_mtime_ns}:{status.st_size}"
 
 
-def file_stamps(paths: Sequence[Path]) -> dict[str, str]:
+def file_stamps(paths: Iterable[Path]) -> dict[str, str]:
     return {str(path): _stamp(str(path)) for path in paths}
 
 
@@ -277,7 +277,7 @@ class EvaluationCache:
             if text != _checked(checksum, body) or checksum != _digest(body):
                 return None
             document = json.loads(body)
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):  # RecursionError: nesting past the stack
             return None
         return document if isinstance(document, dict) and document.get("format") == FORMAT else None
 
@@ -325,23 +325,24 @@ def _unchecked(text: str) -> tuple[str, str]:
 def cache_entry(
     key: str,
     stamp: str,
-    inputs: Sequence[Path],
+    inputs: Mapping[str, str],
     environ_used: Mapping[str, str | None],
     outcome: Mapping[str, Any],
 ) -> dict[str, Any]:
-    """The stored document: what the outcome depended on, and the outcome."""
+    """The stored document: what the outcome depended on (``inputs``: the stamps of the
+    files, taken by :func:`file_stamps` when they were read), and the outcome."""
     return {
         "format": FORMAT,
         "key": key,
         "stamp": stamp,
-        "inputs": file_stamps(inputs),
+        "inputs": dict(inputs),
         "environ": dict(environ_used),
         "outcome": outcome,
     }
 
 
 def sources_entry(
-    key: str, inputs: Sequence[Path], environ_used: Mapping[str, str | None], sources: Any
+    key: str, inputs: Mapping[str, str], environ_used: Mapping[str, str | None], sources: Any
 ) -> dict[str, Any]:
     """The stored sources, with what they were read from (no environment stamp: the
     sources do not depend on what is installed)."""
@@ -349,7 +350,7 @@ def sources_entry(
         "format": FORMAT,
         "key": key,
         "stamp": "",
-        "inputs": file_stamps(inputs),
+        "inputs": dict(inputs),
         "environ": dict(environ_used),
         "sources": sources,
     }

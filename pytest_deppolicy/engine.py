@@ -21,6 +21,7 @@ from pytest_deppolicy.cache import (
     EvaluationCache,
     cache_entry,
     environment_stamp,
+    file_stamps,
     run_key,
     sources_entry,
 )
@@ -61,11 +62,12 @@ class Checked(NamedTuple):
 class PendingSave(NamedTuple):
     key: str
     stamp: str
-    inputs: tuple[Path, ...]
+    inputs: Mapping[str, str]  # the stamps of the input files, taken when they were read
     environ_used: Mapping[str, str | None]
     outcome: Outcome
     memo_key: str
     memo: Optional[Mapping[str, Any]]  # noqa: UP045 - evaluated on 3.9; None: keep the stored one
+    sources_key: str
     sources: Any  # None: keep the stored ones (still valid, or no use to store)
     cache: EvaluationCache
 
@@ -77,7 +79,7 @@ class PendingSave(NamedTuple):
         )
         memo_saved = self.memo is None or self.cache.save_memo(self.memo_key, self.memo)
         sources_saved = self.sources is None or self.cache.save_sources(
-            sources_entry(self.key, self.inputs, self.environ_used, self.sources)
+            sources_entry(self.sources_key, self.inputs, self.environ_used, self.sources)
         )
         return memo_saved and sources_saved and self.cache.save(entry)
 
@@ -143,7 +145,10 @@ def _evaluate(given: Mapping[str, Given], context: Context, storage: _Storage | 
     environ = RecordingEnviron(os.environ)
     memo_key = _memo_key()
     memo = Memo(None if storage is None else storage.cache.load_memo(memo_key))
-    known_sources = None if storage is None else _known_sources(storage, settings, environ)
+    sources_key = "" if storage is None else _sources_key(storage.key)
+    known_sources = None
+    if storage is not None:
+        known_sources = _known_sources(storage.cache, sources_key, settings, environ)
     policy = build_policy(
         settings,
         environment=interpreter.environment,
@@ -151,6 +156,8 @@ def _evaluate(given: Mapping[str, Given], context: Context, storage: _Storage | 
         environ=environ,
         known_sources=known_sources,
     )
+    # Stamped now, just after reading: a file edited later is then seen as changed.
+    inputs = {} if storage is None else file_stamps(_inputs(policy, _named_sources(given, context)))
     metadata_stamps = {} if storage is None else storage.stamp.metadata_stamps()
     inventory = scan(context.paths, metadata_stamps)
     reuse_headers(inventory, memo, metadata_stamps)
@@ -165,11 +172,12 @@ def _evaluate(given: Mapping[str, Given], context: Context, storage: _Storage | 
     pending = PendingSave(
         storage.key,
         storage.stamp.digest,
-        tuple(_inputs(policy, _named_sources(given, context))),
+        inputs,
         dict(environ.used),
         outcome,
         memo_key,
         memo_data,
+        sources_key,
         sources_to_data(policy) if known_sources is None else None,
         storage.cache,
     )
@@ -180,19 +188,28 @@ def _evaluate(given: Mapping[str, Given], context: Context, storage: _Storage | 
 
 
 def _known_sources(
-    storage: _Storage, settings: Settings, environ: RecordingEnviron
+    cache: EvaluationCache, key: str, settings: Settings, environ: RecordingEnviron
 ) -> tuple[Source, ...] | None:
     """The sources as the last check read them, while none of their files (nor the
     environment variables they used, now recorded as used again) has changed."""
     from pytest_deppolicy.policy import sources_from_data
 
-    stored = storage.cache.load_sources(storage.key, environ)
+    stored = cache.load_sources(key, environ)
     if stored is None:
         return None
     sources = sources_from_data(stored[0], settings)
     if sources is not None:
         environ.used.update(stored[1])
     return sources
+
+
+def _sources_key(key: str) -> str:
+    """The run key, and what reading a requirement line depends on besides: the version of
+    ``packaging`` that parses it (an upgrade of it leaves the environment stamp of the
+    outcome changed, but not the files the sources were read from)."""
+    import packaging
+
+    return run_key({"run": key, "packaging": packaging.__version__})
 
 
 def _memo_key() -> str:
@@ -242,12 +259,21 @@ def _inputs(policy: Policy, named: Sequence[Path]) -> Iterator[Path]:
         candidates += source.files
         for entry in source.entries:
             if entry.local_path is not None:
-                candidates += [entry.local_path / "pyproject.toml", entry.local_path / "setup.cfg"]
+                candidates += _local_inputs(entry.local_path)
     if settings.python_version_file:
         from pytest_deppolicy.policy import PYTHON_VERSION_FILE
 
         candidates.append(settings.rootdir / PYTHON_VERSION_FILE)
     yield from dict.fromkeys(candidates)
+
+
+def _local_inputs(local: Path) -> list[Path]:
+    """What reading a local-path requirement looked at: whether the directory holds
+    ``pyproject.toml`` or ``setup.py`` (and its static name there or in ``setup.cfg``), or
+    the archive file itself.  Not the directory's own mtime: ``-e .`` names the project
+    folder, where every file created would look like a change."""
+    files = [local / name for name in ("pyproject.toml", "setup.py", "setup.cfg")]
+    return files if local.is_dir() else [local, *files]
 
 
 class RecordingEnviron(Mapping[str, str]):

@@ -11,9 +11,12 @@ import pytest
 
 from pytest_deppolicy.cache import (
     EvaluationCache,
+    _checked,
+    _digest,
     cache_directory,
     cache_entry,
     environment_stamp,
+    file_stamps,
 )
 from tests.conftest import Site
 from tests.fakes import write_dist
@@ -104,7 +107,7 @@ class TestEnvironmentStamp:
 class TestEvaluationCache:
     def test_round_trip(self, tmp_path: Path) -> None:
         cache = EvaluationCache(tmp_path / "c")
-        assert cache.save(cache_entry(KEY, "s", [], {}, STORED))
+        assert cache.save(cache_entry(KEY, "s", {}, {}, STORED))
         assert cache.load(KEY, "s", {}) == STORED
 
     @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")
@@ -113,12 +116,18 @@ class TestEvaluationCache:
         umask = os.umask(0o022)
         try:
             cache = EvaluationCache(tmp_path / "c")
-            assert cache.save(cache_entry(KEY, "s", [], {}, STORED))
+            assert cache.save(cache_entry(KEY, "s", {}, {}, STORED))
             assert cache.save_memo(KEY, {})
         finally:
             os.umask(umask)
         modes = {file.name: file.stat().st_mode & 0o777 for file in (tmp_path / "c").iterdir()}
         assert modes == {"last-evaluation": 0o644, "metadata": 0o644}
+
+    def test_nesting_past_the_stack_is_a_miss(self, tmp_path: Path) -> None:
+        """A file with a valid checksum whose JSON nests deeper than the parser goes."""
+        body = "[" * 100_000 + "]" * 100_000
+        (tmp_path / "last-evaluation").write_text(_checked(_digest(body), body))
+        assert EvaluationCache(tmp_path).load(KEY, "s", {}) is None
 
     def test_missing_file_is_a_miss(self, tmp_path: Path) -> None:
         assert EvaluationCache(tmp_path / "nowhere").load(KEY, "s", {}) is None
@@ -131,7 +140,7 @@ class TestEvaluationCache:
 
     def test_tampered_content_is_a_miss(self, tmp_path: Path) -> None:
         cache = EvaluationCache(tmp_path)
-        cache.save(cache_entry(KEY, "s", [], {}, STORED))
+        cache.save(cache_entry(KEY, "s", {}, {}, STORED))
         file = tmp_path / "last-evaluation"
         document = json.loads(file.read_text())
         document["body"]["outcome"]["findings"] = 1
@@ -140,7 +149,7 @@ class TestEvaluationCache:
 
     def test_other_key_or_stamp_is_a_miss(self, tmp_path: Path) -> None:
         cache = EvaluationCache(tmp_path)
-        cache.save(cache_entry(KEY, "s", [], {}, STORED))
+        cache.save(cache_entry(KEY, "s", {}, {}, STORED))
         assert cache.load("other", "s", {}) is None
         assert cache.load(KEY, "other", {}) is None
 
@@ -149,7 +158,7 @@ class TestEvaluationCache:
         requirements.write_text("alpha\n")
         created_later = tmp_path / "setup.cfg"
         cache = EvaluationCache(tmp_path / "c")
-        cache.save(cache_entry(KEY, "s", [requirements, created_later], {}, STORED))
+        cache.save(cache_entry(KEY, "s", file_stamps([requirements, created_later]), {}, STORED))
         assert cache.load(KEY, "s", {}) == STORED
         created_later.write_text("[metadata]\n")
         assert cache.load(KEY, "s", {}) is None
@@ -160,13 +169,13 @@ class TestEvaluationCache:
 
     def test_changed_environment_variable_is_a_miss(self, tmp_path: Path) -> None:
         cache = EvaluationCache(tmp_path)
-        cache.save(cache_entry(KEY, "s", [], {"TORCH_VERSION": "2.1.0", "UNSET": None}, STORED))
+        cache.save(cache_entry(KEY, "s", {}, {"TORCH_VERSION": "2.1.0", "UNSET": None}, STORED))
         assert cache.load(KEY, "s", {"TORCH_VERSION": "2.1.0"}) == STORED
         assert cache.load(KEY, "s", {"TORCH_VERSION": "2.2.0"}) is None
         assert cache.load(KEY, "s", {"TORCH_VERSION": "2.1.0", "UNSET": "x"}) is None
 
     def test_a_folder_about_to_be_cleared_is_not_read(self, tmp_path: Path) -> None:
-        EvaluationCache(tmp_path).save(cache_entry(KEY, "s", [], {}, STORED))
+        EvaluationCache(tmp_path).save(cache_entry(KEY, "s", {}, {}, STORED))
         assert EvaluationCache(tmp_path, clearing=True).load(KEY, "s", {}) is None
         assert not EvaluationCache(tmp_path, clearing=True).writable_now
 
@@ -178,13 +187,13 @@ class TestEvaluationCache:
 
         monkeypatch.setattr(os, "replace", refuse)
         cache = EvaluationCache(tmp_path)
-        assert not cache.save(cache_entry(KEY, "s", [], {}, STORED))
+        assert not cache.save(cache_entry(KEY, "s", {}, {}, STORED))
         assert list(tmp_path.iterdir()) == []
 
     def test_folder_that_is_a_file_is_not_an_error(self, tmp_path: Path) -> None:
         (tmp_path / "file").write_text("")
         assert not EvaluationCache(tmp_path / "file" / "c").save(
-            cache_entry(KEY, "s", [], {}, STORED)
+            cache_entry(KEY, "s", {}, {}, STORED)
         )
 
 

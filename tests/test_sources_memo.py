@@ -4,6 +4,7 @@ changed, while none of their files (nor the variables they expand) has changed."
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -17,7 +18,7 @@ from pytest_deppolicy.requirement import Entry
 from pytest_deppolicy.settings import Mode, Settings
 from tests.conftest import Site
 from tests.corpus import CORPUS, DATA, ENVIRON
-from tests.test_cache import bump
+from tests.test_cache import TestPlugin, bump
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -165,3 +166,73 @@ class TestThroughPytest:
         site.add("delta", "1.0")
         again = project.runpytest("--deppolicy-only")
         assert (again.ret, again.stdout.lines) == (first.ret, first.stdout.lines)
+
+
+class TestLocalProjects:
+    """What reading a local-path requirement looked at is watched too."""
+
+    @pytest.fixture
+    def project(self, one_test_project: pytest.Pytester, site: Site) -> pytest.Pytester:
+        site.add("alpha", "1.0")
+        local = one_test_project.path / "localpkg"
+        local.mkdir()
+        (local / "setup.py").write_text("from setuptools import setup\nsetup(name='localpkg')\n")
+        (one_test_project.path / "requirements.txt").write_text("alpha==1.0\n./localpkg\n")
+        (one_test_project.path / ".pytest_cache").mkdir()
+        return one_test_project
+
+    @staticmethod
+    def check(project: pytest.Pytester, *args: str) -> tuple[int, list[str]]:
+        result = project.runpytest("--deppolicy-only", *args)
+        return result.ret, result.stdout.lines + result.stderr.lines
+
+    @pytest.mark.parametrize("removed", ["the folder", "its setup.py"])
+    def test_a_local_project_gone_is_read_again(
+        self, project: pytest.Pytester, site: Site, removed: str
+    ) -> None:
+        self.check(project)
+        local = project.path / "localpkg"
+        if removed == "the folder":
+            shutil.rmtree(local)
+        else:
+            (local / "setup.py").unlink()
+        site.add("beta", "1.0")  # an install: the outcome is stale, the sources may not be
+        cached = self.check(project)
+        assert cached[0] == 4  # the requirements file is now invalid
+        assert cached == self.check(project, "-p", "no:cacheprovider")
+
+    def test_a_file_created_in_a_local_project_is_no_change(
+        self, project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Not the folder's mtime: ``-e .`` names the project folder itself."""
+        first = self.check(project)
+        (project.path / "localpkg" / "notes.txt").write_text("")
+        with monkeypatch.context() as patch:
+            TestPlugin.forbid_evaluation(patch)
+            assert self.check(project) == first
+
+
+def test_a_packaging_upgrade_reads_the_sources_again(
+    one_test_project: pytest.Pytester, site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whether a line is valid is packaging's to say: its version keys the sources."""
+    import packaging
+
+    site.add("alpha", "1.0")
+    (one_test_project.path / "requirements.txt").write_text("alpha==1.0\n")
+    assert one_test_project.runpytest("--deppolicy").ret == 0
+    read: list[object] = []
+    original = reqfile.parse_requirements_file
+
+    def counting(*args: Any, **kwargs: Any) -> list[Entry]:
+        read.append(args)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(reqfile, "parse_requirements_file", counting)
+    site.add("beta", "1.0")
+    assert one_test_project.runpytest("--deppolicy").ret == 0
+    assert read == []  # reused
+    monkeypatch.setattr(packaging, "__version__", "0.0.1")
+    site.add("gamma", "1.0")
+    assert one_test_project.runpytest("--deppolicy").ret == 0
+    assert len(read) == 1  # read again

@@ -18,7 +18,8 @@ from pytest_deppolicy.requirement import Entry
 from pytest_deppolicy.settings import Mode, Settings
 from tests.conftest import Site
 from tests.corpus import CORPUS, DATA, ENVIRON
-from tests.test_cache import TestPlugin, bump
+from tests import test_cache
+from tests.test_cache import bump
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -208,7 +209,7 @@ class TestLocalProjects:
         first = self.check(project)
         (project.path / "localpkg" / "notes.txt").write_text("")
         with monkeypatch.context() as patch:
-            TestPlugin.forbid_evaluation(patch)
+            test_cache.TestPlugin.forbid_evaluation(patch)
             assert self.check(project) == first
 
 

@@ -16,9 +16,9 @@ from pytest_deppolicy.policy import Policy, Source, sources_from_data, sources_t
 from pytest_deppolicy.reqfile import parse_requirements_file
 from pytest_deppolicy.requirement import Entry
 from pytest_deppolicy.settings import Mode, Settings
+from tests import test_cache
 from tests.conftest import Site
 from tests.corpus import CORPUS, DATA, ENVIRON
-from tests import test_cache
 from tests.test_cache import bump
 
 if TYPE_CHECKING:

@@ -820,6 +820,13 @@ def commands(setup: Setup) -> list[Command]:
     python = str(setup.python)
     pytest = (python, "-m", "pytest")
     cache = setup.project / ".pytest_cache"
+
+    def checked(key: str, when: str, what: str, before: Callable[[], None] | None) -> Command:
+        """The plugin's run in warn mode (exit 0 whatever it finds), its cache watched."""
+        argv = (*pytest, "--co", "-q", "--deppolicy=warn")
+        label = f"{when} `pytest --co -q --deppolicy=warn` {what}".rstrip()
+        return Command(key, label, argv, frozenset({0}), before=before, watched=cache)
+
     return [
         Command(
             "bare",
@@ -827,37 +834,20 @@ def commands(setup: Setup) -> list[Command]:
             (*pytest, "--co", "-q", "-p", "no:deppolicy"),
             frozenset({0}),
         ),
-        Command(
-            "cold",
-            "cold `pytest --co -q --deppolicy=warn` (empty cache)",
-            (*pytest, "--co", "-q", "--deppolicy=warn"),
-            frozenset({0}),
-            before=lambda: shutil.rmtree(cache, ignore_errors=True),
-            watched=cache,
-        ),
-        Command(
+        checked("cold", "cold", "(empty cache)", lambda: shutil.rmtree(cache, ignore_errors=True)),
+        checked(
             "changed",
-            "after a change `pytest --co -q --deppolicy=warn` (one METADATA rewritten)",
-            (*pytest, "--co", "-q", "--deppolicy=warn"),
-            frozenset({0}),
-            before=lambda: touch_one_distribution(setup),
-            watched=cache,
+            "after a change",
+            "(one METADATA rewritten)",
+            lambda: touch_one_distribution(setup),
         ),
-        Command(
+        checked(
             "upgraded",
-            "after an upgrade `pytest --co -q --deppolicy=warn` (one distribution's version moved)",
-            (*pytest, "--co", "-q", "--deppolicy=warn"),
-            frozenset({0}),
-            before=lambda: upgrade_one_distribution(setup),
-            watched=cache,
+            "after an upgrade",
+            "(one distribution's version moved)",
+            lambda: upgrade_one_distribution(setup),
         ),
-        Command(
-            "warm",
-            "warm `pytest --co -q --deppolicy=warn`",
-            (*pytest, "--co", "-q", "--deppolicy=warn"),
-            frozenset({0}),
-            watched=cache,
-        ),
+        checked("warm", "warm", "", None),
         Command(
             "only",
             "`pytest --deppolicy-only` (warm)",

@@ -229,9 +229,12 @@ class EvaluationCache:
         """The stored outcome (plain data) if everything it depended on is unchanged."""
         document = self._read(_FILE)
         try:
-            return None if document is None else _validated(document, key, stamp, environ)
+            if document is None or not _still_valid(document, key, stamp, environ):
+                return None
+            outcome = document["outcome"]
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
+        return outcome if isinstance(outcome, dict) else None
 
     def load_sources(
         self, key: str, environ: Mapping[str, str]
@@ -240,11 +243,10 @@ class EvaluationCache:
         variables their files used, if none of those files (nor variables) has changed
         since; else ``None``."""
         document = self._read(_SOURCES_FILE)
-        if document is None:
-            return None
         try:
-            sources = _validated(document, key, "", environ, "sources")
-            return None if sources is None else (sources, dict(document["environ"]))
+            if document is None or not _still_valid(document, key, "", environ):
+                return None
+            return document["sources"], dict(document["environ"])
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
 
@@ -356,22 +358,16 @@ def sources_entry(
     }
 
 
-def _validated(
-    document: Mapping[str, Any],
-    key: str,
-    stamp: str,
-    environ: Mapping[str, str],
-    field: str = "outcome",
-) -> Any:
+def _still_valid(
+    document: Mapping[str, Any], key: str, stamp: str, environ: Mapping[str, str]
+) -> bool:
+    """Whether a stored document's key, environment stamp, input files and environment
+    variables are what they are now."""
     if document["key"] != key or document["stamp"] != stamp:
-        return None
-    inputs = document["inputs"]
-    if any(_stamp(path) != recorded for path, recorded in inputs.items()):
-        return None
-    if any(environ.get(name) != value for name, value in document["environ"].items()):
-        return None
-    value = document[field]
-    return value if field != "outcome" or isinstance(value, dict) else None
+        return False
+    if any(_stamp(path) != recorded for path, recorded in document["inputs"].items()):
+        return False
+    return all(environ.get(name) == value for name, value in document["environ"].items())
 
 
 def _digest(text: str) -> str:

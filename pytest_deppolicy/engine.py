@@ -191,10 +191,11 @@ def _known_sources(
     cache: EvaluationCache, key: str, settings: Settings, environ: RecordingEnviron
 ) -> tuple[Source, ...] | None:
     """The sources as the last check read them, while none of their files (nor the
-    environment variables they used, now recorded as used again) has changed."""
+    environment variables they used, recorded as used again when they are reused) has
+    changed."""
     from pytest_deppolicy.policy import sources_from_data
 
-    stored = cache.load_sources(key, environ)
+    stored = cache.load_sources(key, os.environ)
     if stored is None:
         return None
     sources = sources_from_data(stored[0], settings)

@@ -594,7 +594,7 @@ def _read_header_block(file: str) -> bytes:
     """The file's bytes up to the blank line that ends a metadata header block: a long
     description can be most of a METADATA file, and is never used."""
     try:
-        fd = os.open(file, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        fd = _open_file(file)
         try:
             return _read_until_blank_line(fd)
         finally:
@@ -603,6 +603,19 @@ def _read_header_block(file: str) -> bytes:
         raise MetadataError(Path(file), "is missing") from e
     except OSError as e:
         raise MetadataError(Path(file), f"cannot be read: {_reason(e)}") from e
+
+
+def _open_file(file: str | Path) -> int:
+    """A descriptor to read ``file``; ``MetadataError`` for a FIFO, a device or a socket,
+    which a plain open or read would wait on forever (a FIFO nobody writes to) or never
+    finish reading (``/dev/zero``).  Opened without blocking, then checked."""
+    flags = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
+    fd = os.open(file, flags)
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):  # a folder: read() says so
+        os.close(fd)
+        raise MetadataError(Path(file), "is not a regular file")
+    return fd
 
 
 _CHUNK = 8192
@@ -631,7 +644,7 @@ def _blank_line(data: bytes) -> int:
 def _read_text(file: str | Path) -> str:
     """The file as UTF-8."""
     try:
-        with open(file, "rb") as f:
+        with open(_open_file(file), "rb") as f:
             return f.read().decode("utf-8")
     except FileNotFoundError as e:
         raise MetadataError(Path(file), "is missing") from e

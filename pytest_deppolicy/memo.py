@@ -26,7 +26,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-FORMAT = 1
 # Store the memo again once more than one fact in this many had to be worked out.
 _REWRITE_AFTER_ONE_IN = 32
 # One parsed Requires-Dist line: name, extras, specifier, URL, marker (JSON-ready).

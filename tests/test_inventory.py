@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import zipfile
 from importlib.metadata import PathDistribution
 from pathlib import Path
@@ -17,6 +18,7 @@ from pytest_deppolicy.cache import environment_stamp
 from pytest_deppolicy.inventory import (
     DirectUrl,
     Headers,
+    Inventory,
     MetadataError,
     Problem,
     _egg_requires,
@@ -592,6 +594,45 @@ def test_a_corrupt_direct_url_json_raises_metadata_error(
 
     assert str(excinfo.value).startswith(f"{path / 'direct_url.json'} {reason}")
     assert "\n" not in str(excinfo.value)
+
+
+def within_seconds(call: Callable[[], object], seconds: float = 10) -> object:
+    """``call()``'s result; fails (rather than hanging the suite) if it blocks."""
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(call()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), "blocked"
+    return result[0] if result else None
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no FIFOs on this platform")
+class TestSpecialFiles:
+    """A FIFO where a metadata file should be: nobody writes to it, and a plain open
+    would wait forever."""
+
+    def test_a_metadata_fifo_is_a_problem(self, tmp_path: Path) -> None:
+        dist_info = tmp_path / "foo-bar-1.0.dist-info"  # name unclear: METADATA is read
+        dist_info.mkdir()
+        os.mkfifo(dist_info / "METADATA")
+        inv = within_seconds(lambda: scan([str(tmp_path)]))
+        assert isinstance(inv, Inventory)
+        assert inv.problems == [Problem(dist_info, "METADATA is not a regular file")]
+
+    def test_a_direct_url_fifo_is_a_metadata_error(self, tmp_path: Path) -> None:
+        dist_info = make_dist_info(tmp_path, "foo", "1.0")
+        os.mkfifo(dist_info / "direct_url.json")
+        dist = scan([str(tmp_path)]).get("foo")
+        assert dist is not None
+
+        def read() -> str:
+            try:
+                read_direct_url(dist)
+            except MetadataError as e:
+                return str(e)
+            return "read"
+
+        assert within_seconds(read) == f"{dist_info / 'direct_url.json'} is not a regular file"
 
 
 def test_scanning_imports_nothing(tmp_path: Path) -> None:

@@ -1,26 +1,35 @@
-"""Enforce dependency and Python-version policy before any test runs."""
+"""Enforce dependency and Python-version policy before any test runs.
+
+The public names are imported on first use: importing this package imports neither
+pytest nor ``packaging``.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pytest_deppolicy.errors import DepPolicyError
-from pytest_deppolicy.warning import DepPolicyWarning
-
 if TYPE_CHECKING:
-    from pytest_deppolicy.findings import Finding, Kind, Severity
+    from pytest_deppolicy.checks.findings import Finding, Kind, Severity
+    from pytest_deppolicy.errors import DepPolicyError
+    from pytest_deppolicy.plugin import DepPolicyWarning
 
 __version__ = "0.1.0"
 
 __all__ = ["DepPolicyError", "DepPolicyWarning", "Finding", "Kind", "Severity", "__version__"]
 
-_FROM_FINDINGS = frozenset({"Finding", "Kind", "Severity"})
+_HOMES = {
+    "DepPolicyError": "pytest_deppolicy.errors",
+    "DepPolicyWarning": "pytest_deppolicy.plugin",  # a PytestWarning: the hooks' module
+    "Finding": "pytest_deppolicy.checks.findings",
+    "Kind": "pytest_deppolicy.checks.findings",
+    "Severity": "pytest_deppolicy.checks.findings",
+}
 
 
 def __getattr__(name: str) -> Any:
-    # Imported on first use: a warm start never needs the findings module.
-    if name in _FROM_FINDINGS:
-        from pytest_deppolicy import findings
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
 
-        return getattr(findings, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)

@@ -18,10 +18,10 @@ from typing import Any, Literal
 
 import pytest
 
-from pytest_deppolicy import engine
-from pytest_deppolicy.cache import CACHE_KEY, EvaluationCache, cache_directory
-from pytest_deppolicy.errors import DepPolicyError, SettingsError
-from pytest_deppolicy.options import (
+from pytest_deppolicy import pipeline
+from pytest_deppolicy.cache import CACHE_KEY, WarmStart, cache_directory
+from pytest_deppolicy.config.context import Context
+from pytest_deppolicy.config.options import (
     OPTIONS,
     Annotations,
     Given,
@@ -31,11 +31,18 @@ from pytest_deppolicy.options import (
     ini_line,
     outputs,
 )
-from pytest_deppolicy.outcome import Outcome, printable, write_json
-from pytest_deppolicy.warning import DepPolicyWarning
+from pytest_deppolicy.errors import DepPolicyError, SettingsError
+from pytest_deppolicy.report.outcome import Outcome, printable, write_json
 
 EXIT_POLICY_FAILED = 6
 _MODE_NAMES = frozenset(mode.value for mode in Mode)
+
+
+class DepPolicyWarning(pytest.PytestWarning):
+    """A policy finding reported in ``warn`` mode (``-W error::pytest_deppolicy.DepPolicyWarning``
+    turns ``warn`` into ``fail``)."""
+
+    __module__ = "pytest_deppolicy"
 
 
 @dataclass
@@ -45,7 +52,7 @@ class _State:
     mode: Mode = Mode.WARN
     reported: bool = False
     conftest_failure: str | None = None
-    pending_save: engine.PendingSave | None = None
+    warm: WarmStart | None = None
 
     @property
     def failing(self) -> bool:
@@ -127,29 +134,29 @@ def _run_check(config: pytest.Config) -> _State:
     state = _State(outputs=shown, mode=shown.mode)
     if shown.mode is Mode.OFF:
         return state
-    context = engine.Context(
+    context = Context(
         rootdir=rootdir,
         invocation_dir=invocation_dir,
         paths=sys.path,
         plugins=_plugin_modules(config),
         runners=lambda: _loaded_plugin_distributions(config),
     )
-    checked = engine.run(given, context, _cache(config))
-    state.outcome, state.pending_save = checked.outcome, checked.pending
+    state.warm = _warm_start(config)
+    state.outcome = pipeline.run(given, context, state.warm)
     if shown.mode is Mode.WARN and not shown.only:
-        state.mode = _issue_warnings(config, checked.outcome)
+        state.mode = _issue_warnings(config, state.outcome)
     if shown.report is not None:
         _write_json_report(state, shown.report)
     return state
 
 
-def _cache(config: pytest.Config) -> EvaluationCache | None:
-    """The evaluation cache in pytest's cache folder; none with ``-p no:cacheprovider``."""
+def _warm_start(config: pytest.Config) -> WarmStart | None:
+    """The warm start in pytest's cache folder; none with ``-p no:cacheprovider``."""
     if not config.pluginmanager.has_plugin("cacheprovider"):
         return None
     # With --cache-clear, pytest empties the folder later, in pytest_configure.
     clearing = bool(getattr(config.known_args_namespace, "cacheclear", False))
-    return EvaluationCache(
+    return WarmStart(
         cache_directory(config.rootpath, str(config.getini("cache_dir"))), clearing=clearing
     )
 
@@ -253,9 +260,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_sessionstart(session: pytest.Session) -> None:
     """``config.cache`` exists from pytest_configure on (pytest 7 adds it without tryfirst)."""
     state = session.config.stash.get(_STATE, None)
-    if state is not None and state.pending_save is not None:
-        _save_now_the_cache_folder_can_exist(session.config, state.pending_save)
-        state.pending_save = None
+    if state is not None and state.warm is not None:
+        state.warm.flush(lambda: _make_cache_folder(session.config))
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -278,22 +284,16 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         _write_section(config, state)
 
 
-def _save_now_the_cache_folder_can_exist(
-    config: pytest.Config, pending: engine.PendingSave
-) -> None:
+def _make_cache_folder(config: pytest.Config) -> None:
     """``config.cache.set`` creates pytest's cache folder the way pytest does (with its
     .gitignore and CACHEDIR.TAG, which the plugin must not forget to write itself); the
-    plugin's own atomic writes then replace the placeholder it wrote."""
+    plugin's own atomic writes then replace the placeholder it writes."""
     cache = getattr(config, "cache", None)
     if cache is None:
-        return
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pytest warns when the folder is read-only
-            cache.set(CACHE_KEY, None)  # a miss for whoever reads it meanwhile
-    except Exception:
-        return
-    pending._replace(cache=EvaluationCache(pending.cache.directory)).save()
+        raise LookupError("no cache")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pytest warns when the folder is read-only
+        cache.set(CACHE_KEY, None)  # a miss for whoever reads it meanwhile
 
 
 def _verbose(config: pytest.Config) -> bool:

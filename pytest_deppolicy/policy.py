@@ -1,178 +1,191 @@
-"""The policy: every requirement the sources state, and every rule the interpreter must meet."""
+"""The policy: every requirement the sources state, and every rule the interpreter must meet.
+
+:func:`source_paths` says which files to read, :func:`read_sources` reads them (one reader
+per format, in :mod:`pytest_deppolicy.sources`), and :func:`build_policy` adds what the
+project's own files say: its ``requires-python`` and name in ``pyproject.toml``, the
+``.python-version`` rule, the static names of the local projects it requires.  Every file
+is read through the check's :class:`~pytest_deppolicy.inputs.Inputs`.
+"""
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple, Optional
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import NormalizedName
 
-from pytest_deppolicy.errors import SettingsError
-from pytest_deppolicy.requirement import Entry
-from pytest_deppolicy.settings import PythonRule, Settings
+from pytest_deppolicy.config.settings import PythonRule, Settings
+from pytest_deppolicy.errors import DepPolicyError, SettingsError
+from pytest_deppolicy.inputs import Inputs
+from pytest_deppolicy.sources import discover, read_source
+from pytest_deppolicy.sources.pyproject import ProjectInfo, read_project, static_project_name
+from pytest_deppolicy.sources.records import Entry, Reading, Source
 
 PYTHON_VERSION_FILE = ".python-version"
 _VERSION_IN_FILE = re.compile(r"^(?:python|cpython)?-?(\d+(?:\.\d+){0,2})(?:[/\s].*)?$")
-_NAMED_LOCK_FILE = re.compile(r"^pylock\.[^.]+\.toml$")
 
 
-def is_pylock_path(path: Path | str) -> bool:
-    """Whether PEP 751 allows ``path``'s file name: ``pylock.toml`` or ``pylock.NAME.toml``
-    (here, so that a policy without a lock file never imports the lock-file reader)."""
-    name = Path(path).name
-    return name == "pylock.toml" or _NAMED_LOCK_FILE.match(name) is not None
+class LocalProject(NamedTuple):
+    """A local path a requirement names: whether it is a folder, and the project name its
+    ``pyproject.toml`` or ``setup.cfg`` states statically."""
 
-
-class Source(NamedTuple):
-    """One policy source named by the settings, with the entries of the files it includes.
-
-    ``files`` lists every file read for it (the source and its ``-r``/``-c`` includes).
-    """
-
-    path: Path
-    entries: tuple[Entry, ...]
-    files: tuple[Path, ...] = ()
+    is_dir: bool
+    name: Optional[NormalizedName] = None  # noqa: UP045 - evaluated on 3.9
 
 
 class Policy(NamedTuple):
-    """What must hold.  ``runners`` names the test runner's own distributions (pytest's
-    loaded plugins), which strict mode accepts with their dependencies."""
+    """What must hold.
+
+    ``python_rules`` are every rule the interpreter must meet; ``declared_python`` is the
+    one the project promises its users (configured, or ``requires-python``), against
+    which installed distributions' ``Requires-Python`` are judged.  ``runners`` names the
+    test runner's own distributions (pytest's loaded plugins), which strict mode accepts
+    with their dependencies; ``project_name`` is the project under test's.
+    """
 
     settings: Settings
     sources: tuple[Source, ...]
     python_rules: tuple[PythonRule, ...]
     runners: frozenset[NormalizedName] = frozenset()
+    project_name: Optional[NormalizedName] = None  # noqa: UP045
+    declared_python: Optional[PythonRule] = None  # noqa: UP045
+    local_projects: Mapping[Path, LocalProject] = {}  # never mutated
 
     @property
     def rootdir(self) -> Path:
         return self.settings.rootdir
 
+    def local_project(self, entry: Entry) -> LocalProject | None:
+        """What is known of the local project an entry names, if it names one by path."""
+        return None if entry.local_path is None else self.local_projects.get(entry.local_path)
+
+    def named_by_url(self) -> list[NormalizedName]:
+        """The names of the requirements whose origin (``direct_url.json``) is checked."""
+        names = []
+        for entry in (e for source in self.sources for e in source.entries if e.url):
+            project = self.local_project(entry)
+            name = entry.name or (None if project is None else project.name)
+            if name is not None:
+                names.append(name)
+        return names
+
+
+def source_paths(settings: Settings, inputs: Inputs) -> tuple[Path, ...]:
+    """The sources to read: the configured ones (as named, they are inputs too: a symlink
+    pointed elsewhere changes the outcome), or those found in rootdir."""
+    for named in settings.sources_as_named:
+        inputs.note(str(named), content=True)
+    return settings.sources or discover(settings.rootdir, inputs)
+
+
+def read_sources(paths: Iterable[Path], reading: Reading) -> tuple[Source, ...]:
+    return tuple(read_source(path, reading) for path in paths)
+
 
 def build_policy(
     settings: Settings,
+    sources: Sequence[Source],
+    inputs: Inputs,
     *,
-    environment: Mapping[str, str],
     runners: frozenset[NormalizedName] = frozenset(),
-    environ: Mapping[str, str] | None = None,
-    known_sources: Sequence[Source] | None = None,
 ) -> Policy:
-    """Read every source; a source that cannot be read raises a :class:`DepPolicyError`.
-
-    ``environment`` is the marker environment that selects a lock file's packages.
-    ``known_sources`` are the sources as read before (:func:`sources_from_data`), while
-    none of their files has changed.
-    """
-    sources: list[Source] = []
-    rules = [] if settings.python_rule is None else [settings.python_rule]
-    for index, path in enumerate(settings.sources):
-        if known_sources is not None:
-            sources.append(known_sources[index])
-            continue
-        source, rule = _read_source(path, settings.rootdir, environment, environ)
-        sources.append(source)
-        if rule is not None:
-            rules.append(rule)
+    """The policy of these settings and sources, with what the project's files add."""
+    project = _project(settings.rootdir, inputs)
+    declared = settings.python_rule or _project_rule(project)
+    rules = [] if declared is None else [declared]
+    rules += [rule for source in sources if (rule := _lock_rule(source)) is not None]
     if settings.python_version_file:
-        rule = python_version_file_rule(settings.rootdir / PYTHON_VERSION_FILE)
+        rule = python_version_file_rule(settings.rootdir / PYTHON_VERSION_FILE, inputs)
         if rule is not None:
             rules.append(rule)
     return Policy(
-        settings=settings, sources=tuple(sources), python_rules=tuple(rules), runners=runners
+        settings=settings,
+        sources=tuple(sources),
+        python_rules=tuple(rules),
+        runners=runners,
+        project_name=None if project is None else project.name,
+        declared_python=declared,
+        local_projects=_local_projects(sources, inputs),
     )
 
 
-def sources_to_data(policy: Policy) -> list[Any] | None:
-    """The policy's sources as JSON-ready data, for a later check to reuse while their
-    files are unchanged; ``None`` when one is a lock file (it adds a Python rule, and is
-    rare and quick to read) or an entry would not read back as it is."""
-    data: list[Any] = []
-    for source in policy.sources:
-        entries = [entry.to_data() for entry in source.entries]
-        if is_pylock_path(source.path) or None in entries:
-            return None
-        data.append([str(source.path), [str(file) for file in source.files], entries])
-    return data
-
-
-def sources_from_data(data: Any, settings: Settings) -> tuple[Source, ...] | None:
-    """The sources :func:`sources_to_data` wrote for these settings' sources, or ``None``
-    when the data does not describe them (or is malformed)."""
-    paths: dict[str, Path] = {}
+def _project(rootdir: Path, inputs: Inputs) -> ProjectInfo | None:
+    path = rootdir / "pyproject.toml"
+    if not inputs.is_file(path):
+        return None
     try:
-        sources = tuple(
-            Source(
-                path=Path(path),
-                entries=tuple(Entry.from_data(entry, paths) for entry in entries),
-                files=tuple(Path(file) for file in files),
-            )
-            for path, files, entries in data
-        )
-    except (TypeError, ValueError, SyntaxError):  # see Entry.from_data
+        return read_project(path, inputs)
+    except DepPolicyError as exc:
+        raise SettingsError(exc.message, path=exc.path, line=exc.line, hint=exc.hint) from None
+
+
+def _project_rule(project: ProjectInfo | None) -> PythonRule | None:
+    if project is None or project.requires_python is None:
         return None
-    if tuple(source.path for source in sources) != settings.sources:
+    return PythonRule(
+        project.requires_python, "pyproject.toml", project.path, project.requires_python_line
+    )
+
+
+def _lock_rule(source: Source) -> PythonRule | None:
+    if source.requires_python is None:
         return None
-    return sources
+    return PythonRule(
+        source.requires_python, source.path.name, source.path, source.requires_python_line
+    )
 
 
-def _read_source(
-    path: Path,
-    rootdir: Path,
-    environment: Mapping[str, str],
-    environ: Mapping[str, str] | None,
-) -> tuple[Source, PythonRule | None]:
-    if is_pylock_path(path):
-        return _read_lock_file(path, rootdir, environment)
-    from pytest_deppolicy.reqfile import parse_requirements_file
-
-    opened: list[Path] = []
-    entries = parse_requirements_file(path, environ=environ, cwd=rootdir, opened=opened)
-    return Source(path=path, entries=tuple(entries), files=tuple(opened)), None
+def _local_projects(sources: Iterable[Source], inputs: Inputs) -> dict[Path, LocalProject]:
+    """What the checks need to know of each local path an unnamed requirement names."""
+    found: dict[Path, LocalProject] = {}
+    for entry in _unnamed_local(sources):
+        path = entry.local_path
+        if path is None or path in found:
+            continue
+        is_dir = inputs.is_dir(path)
+        found[path] = LocalProject(is_dir, static_project_name(path, inputs) if is_dir else None)
+    return found
 
 
-def _read_lock_file(
-    path: Path, rootdir: Path, environment: Mapping[str, str]
-) -> tuple[Source, PythonRule | None]:
-    from pytest_deppolicy.pylock import read_pylock
-
-    lock = read_pylock(path, environment=environment, rootdir=rootdir)
-    rule = None
-    if lock.requires_python is not None:
-        rule = PythonRule(lock.requires_python, path.name, path, lock.requires_python_line)
-    return Source(path=path, entries=lock.entries, files=(path,)), rule
+def _unnamed_local(sources: Iterable[Source]) -> Iterable[Entry]:
+    return (e for s in sources for e in s.entries if e.name is None and e.local_path is not None)
 
 
-def python_version_file_rule(path: Path) -> PythonRule | None:
+def python_version_file_rule(path: Path, inputs: Inputs | None = None) -> PythonRule | None:
     """The rule a pyenv-style ``.python-version`` states: ``3.11`` matches any 3.11.x."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = (inputs or Inputs()).read_text(path).splitlines()
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise SettingsError(f"cannot read file: {exc.__class__.__name__}", path=path) from None
     for number, raw in enumerate(lines, start=1):
         line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        match = _VERSION_IN_FILE.match(line)
-        if match is None:
-            raise SettingsError(
-                f"cannot read a Python version from {line!r}",
-                path=path,
-                line=number,
-                hint="write a version such as 3.11 or 3.11.7",
-            )
-        version = match.group(1)
-        text = f"=={version}.*" if version.count(".") < 2 else f"=={version}"
-        try:
-            specifier = SpecifierSet(text)
-        except InvalidSpecifier:  # pragma: no cover - the regex only admits valid versions
-            raise SettingsError(f"invalid version {version!r}", path=path, line=number) from None
-        return PythonRule(specifier, PYTHON_VERSION_FILE, path, number)
+        if line and not line.startswith("#"):
+            return _version_file_rule(line, path, number)
     return None
+
+
+def _version_file_rule(line: str, path: Path, number: int) -> PythonRule:
+    match = _VERSION_IN_FILE.match(line)
+    if match is None:
+        raise SettingsError(
+            f"cannot read a Python version from {line!r}",
+            path=path,
+            line=number,
+            hint="write a version such as 3.11 or 3.11.7",
+        )
+    version = match.group(1)
+    text = f"=={version}.*" if version.count(".") < 2 else f"=={version}"
+    try:
+        specifier = SpecifierSet(text)
+    except InvalidSpecifier:  # pragma: no cover - the regex only admits valid versions
+        raise SettingsError(f"invalid version {version!r}", path=path, line=number) from None
+    return PythonRule(specifier, PYTHON_VERSION_FILE, path, number)
 
 
 def display_path(path: Path | str, rootdir: Path) -> str:

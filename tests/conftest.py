@@ -2,26 +2,16 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from pathlib import Path
 
 import pytest
 
 import pytest_deppolicy
-from tests.fakes import write_dist
-
-
-class Site:
-    """A folder of fake installed distributions, put first on ``sys.path`` for the test."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def add(self, name: str, version: str, **kwargs: object) -> Path:
-        return write_dist(self.path, name, version, **kwargs)  # type: ignore[arg-type]
+from tests.helpers import Site
 
 
 @pytest.fixture
 def site(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Site:
+    """A folder of fake installed distributions, put first on ``sys.path`` for the test."""
     path = tmp_path_factory.mktemp("site-packages")
     monkeypatch.syspath_prepend(str(path))
     # Subprocess runs (runpytest_subprocess, xdist workers) see the same distributions.
@@ -45,8 +35,8 @@ def _import_every_module() -> None:
     from the package's attributes, so a later run would mix two copies of a module, and an
     exception class of one copy is not caught as the other's.
     """
-    for module in pkgutil.iter_modules(pytest_deppolicy.__path__):
-        importlib.import_module(f"pytest_deppolicy.{module.name}")
+    for module in pkgutil.walk_packages(pytest_deppolicy.__path__, "pytest_deppolicy."):
+        importlib.import_module(module.name)
 
 
 _import_every_module()

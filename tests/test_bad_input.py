@@ -22,10 +22,10 @@ import packaging
 import pytest
 from packaging.version import Version
 
-from pytest_deppolicy import reqfile
-from pytest_deppolicy.__main__ import main
-from tests.conftest import Site
-from tests.expected import marker_error, req_error
+from pytest_deppolicy.sources import reqfile
+from pytest_deppolicy.cli import main
+from tests.helpers import Site
+from tests.helpers import marker_error, req_error
 
 pytest_plugins = ["pytester"]
 

@@ -20,8 +20,8 @@ from typing import Any, Optional
 import pytest
 
 from pytest_deppolicy import plugin
-from tests.conftest import Site
-from tests.fakes import write_dist
+from tests.helpers import Site
+from tests.helpers import write_dist
 
 pytest_plugins = ["pytester"]
 

@@ -18,8 +18,8 @@ from pytest_deppolicy.cache import (
     environment_stamp,
     file_stamps,
 )
-from tests.conftest import Site
-from tests.fakes import write_dist
+from tests.helpers import Site
+from tests.helpers import write_dist
 
 KEY = "k" * 32
 STORED = {"ok": True, "findings": 0, "header": "deppolicy: ...", "verdict": "deppolicy: 0 errors"}

@@ -14,12 +14,12 @@ from packaging.version import Version
 from pytest_deppolicy import checks, inventory
 from pytest_deppolicy.checks import evaluate, split_vcs_url
 from pytest_deppolicy.evaluation import Evaluation, Interpreter
-from pytest_deppolicy.findings import Finding, Kind, Severity
+from pytest_deppolicy.checks.findings import Finding, Kind, Severity
 from pytest_deppolicy.inventory import Distribution, scan
 from pytest_deppolicy.policy import Policy, Source
-from pytest_deppolicy.requirement import Entry
+from pytest_deppolicy.sources.records import Entry
 from pytest_deppolicy.settings import Mode, PythonRule, Settings
-from tests.fakes import dir_url, vcs_url, write_dist
+from tests.helpers import dir_url, vcs_url, write_dist
 
 COMMIT = "a" * 40
 OTHER_COMMIT = "b" * 40

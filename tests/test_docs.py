@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_deppolicy.findings import Kind
+from pytest_deppolicy.checks.findings import Kind
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

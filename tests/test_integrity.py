@@ -11,13 +11,13 @@ from packaging.utils import canonicalize_name
 
 from pytest_deppolicy.checks import evaluate
 from pytest_deppolicy.evaluation import Evaluation
-from pytest_deppolicy.findings import Kind, Severity
+from pytest_deppolicy.checks.findings import Kind, Severity
 from pytest_deppolicy.inventory import scan
 from pytest_deppolicy.policy import Policy, Source
-from pytest_deppolicy.requirement import Entry
+from pytest_deppolicy.sources.records import Entry
 from pytest_deppolicy.settings import Mode, PythonRule, Settings
-from tests.fakes import write_dist
-from tests.test_checks import INTERPRETER
+from tests.helpers import write_dist
+from tests.helpers import INTERPRETER
 
 
 def run(

@@ -16,11 +16,11 @@ from pytest_deppolicy import dependencies
 from pytest_deppolicy.cache import EvaluationCache, environment_stamp
 from pytest_deppolicy.dependencies import DependencyReader
 from pytest_deppolicy.inventory import Inventory, remember_headers, reuse_headers, scan
-from pytest_deppolicy.memo import Memo
-from tests.conftest import Site
-from tests.fakes import write_dist
-from tests.test_cache import bump
-from tests.test_checks import INTERPRETER
+from pytest_deppolicy.cache.memo import Memo
+from tests.helpers import Site
+from tests.helpers import write_dist
+from tests.helpers import bump
+from tests.helpers import INTERPRETER
 
 LINES = (
     "beta>=2.0",

@@ -16,13 +16,13 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from pytest_deppolicy.errors import RequirementsFileError
-from pytest_deppolicy.reqfile import parse_requirements_file
-from tests.corpus import CORPUS, DATA, ENVIRON
+from pytest_deppolicy.sources.reqfile import parse_requirements_file
+from tests.helpers import CORPUS, DATA, ENVIRON
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
-    from pytest_deppolicy.requirement import Entry
+    from pytest_deppolicy.sources.records import Entry
 
 pip = pytest.importorskip("pip", reason="pip cannot be imported")
 MIRRORED_PIP = "26.3"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Site
+from tests.helpers import Site
 
 pytest_plugins = ["pytester"]
 

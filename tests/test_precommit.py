@@ -15,7 +15,7 @@ from typing import Union
 
 import pytest
 
-from tests.conftest import Site
+from tests.helpers import Site
 
 ROOT = Path(__file__).resolve().parent.parent
 Scalar = Union[str, bool]

@@ -29,7 +29,7 @@ from packaging.version import Version
 from pytest_deppolicy.checks import evaluate
 from pytest_deppolicy.errors import DepPolicyError, RequirementsFileError
 from pytest_deppolicy.evaluation import Interpreter
-from pytest_deppolicy.findings import Kind
+from pytest_deppolicy.checks.findings import Kind
 from pytest_deppolicy.inventory import (
     Distribution,
     Headers,
@@ -42,11 +42,11 @@ from pytest_deppolicy.inventory import (
     scan,
 )
 from pytest_deppolicy.policy import Policy, Source
-from pytest_deppolicy.pyproject import read_project
-from pytest_deppolicy.reqfile import parse_requirements_file
-from pytest_deppolicy.requirement import Entry
+from pytest_deppolicy.sources.pyproject import read_project
+from pytest_deppolicy.sources.reqfile import parse_requirements_file
+from pytest_deppolicy.sources.records import Entry
 from pytest_deppolicy.settings import Mode, Settings
-from tests.fakes import write_dist
+from tests.helpers import write_dist
 
 FUZZ_ENV = "DEPPOLICY_FUZZ"
 FUZZING = os.environ.get(FUZZ_ENV, "").strip().lower() not in ("", "0", "false", "no")
@@ -494,7 +494,7 @@ def test_the_pin_shortcut_reads_lines_as_the_full_parser_does(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8", errors="surrogatepass")
 
     fast = parse_or_error(path)
-    with mock.patch("pytest_deppolicy.reqfile._simple_pin", return_value=None):
+    with mock.patch("pytest_deppolicy.sources.reqfile._simple_pin", return_value=None):
         careful = parse_or_error(path)
 
     event(outcome_event(fast))

@@ -15,7 +15,7 @@ from packaging.specifiers import SpecifierSet
 
 from pytest_deppolicy.errors import PylockError
 from pytest_deppolicy.pylock import LockFile, is_pylock_path, read_pylock
-from pytest_deppolicy.requirement import Entry
+from pytest_deppolicy.sources.records import Entry
 
 DATA = Path(__file__).parent / "data" / "pylock"
 BAD = DATA / "bad"

@@ -8,7 +8,7 @@ import pytest
 
 from pytest_deppolicy import report
 from pytest_deppolicy.evaluation import Evaluation, SourceStats
-from pytest_deppolicy.findings import Finding, Kind, Severity
+from pytest_deppolicy.checks.findings import Finding, Kind, Severity
 from pytest_deppolicy.policy import Policy, Source
 from pytest_deppolicy.settings import Mode, Settings
 
@@ -138,7 +138,7 @@ def test_summary_lines_group_by_file_and_mark_warnings() -> None:
 
 
 def test_header_line(tmp_path: Path) -> None:
-    from tests.test_checks import INTERPRETER
+    from tests.helpers import INTERPRETER
 
     policy = policy_for(tmp_path, "requirements.txt")
     stats = SourceStats(path=tmp_path / "requirements.txt", requirements=4, checked=3, drifted=1)

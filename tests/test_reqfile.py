@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from pytest_deppolicy import reqfile
+from pytest_deppolicy.sources import reqfile
 from pytest_deppolicy.errors import RequirementsFileError
-from pytest_deppolicy.reqfile import _simple_pin, parse_requirements_file, preprocess
-from pytest_deppolicy.requirement import Entry
-from tests.corpus import DATA
-from tests.expected import marker_error, req_error, wheel_error
+from pytest_deppolicy.sources.reqfile import _simple_pin, parse_requirements_file, preprocess
+from pytest_deppolicy.sources.records import Entry
+from tests.helpers import DATA
+from tests.helpers import marker_error, req_error, wheel_error
 
 OPTIONS_HINT = (
     "-r, -c, -e, -i, --extra-index-url, --no-index, -f, --no-binary, --only-binary, "
@@ -1008,7 +1008,7 @@ def test_the_pin_shortcut_reads_a_line_as_the_full_parser_does(
             return str(e), e.line, e.hint
 
     fast = outcome()
-    monkeypatch.setattr("pytest_deppolicy.reqfile._simple_pin", lambda requirement: None)
+    monkeypatch.setattr("pytest_deppolicy.sources.reqfile._simple_pin", lambda requirement: None)
     careful = outcome()
 
     assert fast == careful

@@ -26,8 +26,8 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.conftest import Site
-from tests.fakes import vcs_url
+from tests.helpers import Site
+from tests.helpers import vcs_url
 
 pytest_plugins = ["pytester"]
 

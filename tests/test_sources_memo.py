@@ -10,16 +10,16 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pytest
 
-from pytest_deppolicy import reqfile
+from pytest_deppolicy.sources import reqfile
 from pytest_deppolicy.errors import DepPolicyError
 from pytest_deppolicy.policy import Policy, Source, sources_from_data, sources_to_data
-from pytest_deppolicy.reqfile import parse_requirements_file
-from pytest_deppolicy.requirement import Entry
+from pytest_deppolicy.sources.reqfile import parse_requirements_file
+from pytest_deppolicy.sources.records import Entry
 from pytest_deppolicy.settings import Mode, Settings
 from tests import test_cache
-from tests.conftest import Site
-from tests.corpus import CORPUS, DATA, ENVIRON
-from tests.test_cache import bump
+from tests.helpers import Site
+from tests.helpers import CORPUS, DATA, ENVIRON
+from tests.helpers import bump
 
 if TYPE_CHECKING:
     from packaging.markers import Marker

@@ -1,0 +1,227 @@
+"""The warm start, behind one door: the last outcome, reused while nothing it depended on
+has changed.
+
+A run asks :meth:`WarmStart.lookup` for a stored outcome, and on a miss hands what it
+made to :meth:`WarmStart.keep`.  Nothing outside this package knows the keys, stamps,
+memos or encodings.  In ``<cache_dir>/v/deppolicy/`` (next to pytest's own):
+
+- ``last-evaluation``: the outcome, valid while the run key (:mod:`.keys`), the
+  environment stamp and every input the check read (each file's stamp, each environment
+  variable's value: :class:`~pytest_deppolicy.inputs.Inputs`) are unchanged;
+- ``metadata``: the memo of what the last check learnt of the metadata (:mod:`.memo`), for
+  the first run after a change;
+- ``sources``: the policy's sources as last read, valid while their own inputs are.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from pytest_deppolicy.cache import keys
+from pytest_deppolicy.cache.stamps import environment_digest, file_stamp, still_stamped
+from pytest_deppolicy.cache.store import CACHE_KEY, Store, cache_directory
+from pytest_deppolicy.inputs import Inputs
+
+if TYPE_CHECKING:
+    from pytest_deppolicy.cache.memo import Memo
+    from pytest_deppolicy.config.context import Context
+    from pytest_deppolicy.config.options import Given
+    from pytest_deppolicy.environment import Inventory, Listing
+    from pytest_deppolicy.environment.inventory import Known
+    from pytest_deppolicy.report.outcome import Outcome
+    from pytest_deppolicy.sources.records import Source
+
+__all__ = ["CACHE_KEY", "WarmStart", "cache_directory"]
+
+_OUTCOME = "last-evaluation"
+_MEMO = "metadata"
+_SOURCES = "sources"
+
+
+class _Miss(NamedTuple):
+    """What a lookup that missed knows, for the check that follows."""
+
+    key: str
+    stamp: str
+    listing: Listing
+
+
+class WarmStart:
+    """The stored outcome of a project's last check, in ``directory``.
+
+    ``clearing`` says pytest is about to empty its cache folder (``--cache-clear``):
+    nothing is read, and nothing is written until pytest has done so (:meth:`flush`).
+    """
+
+    def __init__(self, directory: Path, *, clearing: bool = False) -> None:
+        self._store = Store(directory)
+        self._clearing = clearing
+        self._miss: _Miss | None = None
+        self._memo: Memo | None = None
+        self._pending: dict[str, dict[str, Any]] = {}
+
+    @property
+    def directory(self) -> Path:
+        return self._store.directory
+
+    def lookup(
+        self, given: Mapping[str, Given], context: Context, listing: Listing
+    ) -> Outcome | None:
+        """The stored outcome, if everything it depended on is unchanged."""
+        self._miss = _Miss(keys.run_key(given, context), environment_digest(listing), listing)
+        document = self._read(_OUTCOME)
+        try:
+            if document is None or not _still_valid(document, self._miss.key, self._miss.stamp):
+                return None
+            from pytest_deppolicy.cache.codec import outcome_from
+
+            return outcome_from(document["outcome"])
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None  # a well-formed entry of another shape
+
+    def inputs(self) -> Inputs:
+        """An :class:`Inputs` that stamps each file as it is looked at."""
+        return Inputs(stamp=file_stamp)
+
+    def recall_sources(self, paths: Sequence[Path], inputs: Inputs) -> tuple[Source, ...] | None:
+        """The sources at ``paths`` as the last check read them, if none of their inputs
+        changed since (those inputs are then noted in ``inputs`` as if read again)."""
+        from pytest_deppolicy.cache.codec import sources_from
+
+        document = self._read(_SOURCES)
+        try:
+            if document is None or not _still_valid(document, self._sources_key(), ""):
+                return None
+            sources = sources_from(document["sources"])
+            if tuple(source.path for source in sources) != tuple(paths):
+                return None
+            inputs.adopt(dict(document["inputs"]), dict(document["environ"]))
+        except (TypeError, ValueError, SyntaxError, KeyError, AttributeError):
+            return None
+        return sources
+
+    def recollection(self) -> Memo:
+        """What the last check learnt of the metadata, and room for what this one learns."""
+        if self._memo is None:
+            from pytest_deppolicy.cache.memo import Memo
+
+            document = self._read(_MEMO)
+            known = None if document is None or document.get("key") != keys.memo_key() else document
+            memo = None if known is None else known.get("memo")
+            self._memo = Memo(memo if isinstance(memo, dict) else None)
+        return self._memo
+
+    def known_headers(self) -> Known:
+        """The headers the memo holds for each dist-info whose METADATA is unchanged."""
+        memo = self.recollection()
+        stamps = self._listing().metadata_stamps()
+
+        def known(path: str) -> tuple[list[str], str | None] | None:
+            stamp = stamps.get(path)
+            found = None if stamp is None else memo.known_headers(path, stamp)
+            return None if found is None else (found[0], found[1] or None)
+
+        return known
+
+    def keep(
+        self,
+        outcome: Outcome,
+        inputs: Inputs,
+        sources: tuple[Sequence[Source], Inputs] | None,
+        inventory: Inventory,
+    ) -> None:
+        """Store what a check made: now where pytest's cache folder exists (the plugin
+        never creates it, so that pytest does, with its .gitignore), else at :meth:`flush`.
+
+        ``sources`` are the sources as read, with the inputs reading them took; ``None``
+        when they were recalled.  The memo and the sources are written before the
+        outcome, so a reader that finds the outcome finds the others.
+        """
+        from pytest_deppolicy.cache.codec import outcome_data
+
+        memo = self.recollection()
+        if memo.worth_saving:
+            self._remember_headers(memo, inventory)
+            self._pending[_MEMO] = {"key": keys.memo_key(), "memo": memo.to_data()}
+        if sources is not None:
+            self._keep_sources(*sources)
+        self._pending[_OUTCOME] = {
+            **self._validity(inputs, self._listing_key(), self._stamp()),
+            "outcome": outcome_data(outcome),
+        }
+        if not self._clearing and self._store.root.is_dir():
+            self._write_pending()
+
+    def flush(self, create_folder: Callable[[], object]) -> None:
+        """Write what :meth:`keep` could not, once ``create_folder`` has made pytest's
+        cache folder the way pytest does."""
+        if not self._pending:
+            return
+        try:
+            create_folder()
+        except Exception:  # a read-only checkout: nothing to store
+            return
+        self._clearing = False
+        self._write_pending()
+
+    def _keep_sources(self, sources: Sequence[Source], inputs: Inputs) -> None:
+        from pytest_deppolicy.cache.codec import sources_data
+
+        data = sources_data(sources)
+        if data is not None:
+            self._pending[_SOURCES] = {
+                **self._validity(inputs, self._sources_key(), ""),
+                "sources": data,
+            }
+
+    def _write_pending(self) -> None:
+        for name in (_MEMO, _SOURCES, _OUTCOME):
+            document = self._pending.pop(name, None)
+            if document is not None and not self._store.write(name, document):
+                return
+
+    def _remember_headers(self, memo: Memo, inventory: Inventory) -> None:
+        stamps = self._listing().metadata_stamps()
+        for dist in inventory:
+            stamp = stamps.get(dist.where)
+            if stamp is not None and dist.requires is not None and dist.is_dist_info:
+                memo.remember_headers(dist.where, stamp, dist.requires, dist.requires_python or "")
+
+    def _validity(self, inputs: Inputs, key: str, stamp: str) -> dict[str, Any]:
+        return {
+            "key": key,
+            "stamp": stamp,
+            "inputs": dict(inputs.files),
+            "environ": dict(inputs.environ.used),
+        }
+
+    def _read(self, name: str) -> dict[str, Any] | None:
+        return None if self._clearing else self._store.read(name)
+
+    def _listing(self) -> Listing:
+        assert self._miss is not None, "lookup() comes first"
+        return self._miss.listing
+
+    def _listing_key(self) -> str:
+        assert self._miss is not None, "lookup() comes first"
+        return self._miss.key
+
+    def _stamp(self) -> str:
+        assert self._miss is not None, "lookup() comes first"
+        return self._miss.stamp
+
+    def _sources_key(self) -> str:
+        return keys.sources_key(self._listing_key())
+
+
+def _still_valid(document: Mapping[str, Any], key: str, stamp: str) -> bool:
+    """Whether a stored document's key, environment stamp, input files and environment
+    variables are what they are now."""
+    if document["key"] != key or document["stamp"] != stamp:
+        return False
+    if not all(still_stamped(path, recorded) for path, recorded in document["inputs"].items()):
+        return False
+    return all(os.environ.get(name) == value for name, value in document["environ"].items())

@@ -1,0 +1,1 @@
+"""Options and settings: what the user asked for, and where each value came from."""

@@ -1,0 +1,301 @@
+"""The ``Requires-Dist`` of installed distributions, parsed once per distinct line.
+
+Environments repeat the same requirement and marker strings thousands of times, and
+parsing them with ``packaging`` is what a dependency check spends its time on.  A
+:class:`DependencyReader` lives for one evaluation: it parses each distinct line once
+(the common ``name[extras] specifier; marker`` shape through a regular expression and
+``SpecifierSet``/``Marker``, anything else through ``Requirement``, which has the last
+word on what is valid), evaluates each marker once per extra and compares each version
+with each specifier once.  All of it is keyed by text, so a :class:`Recollection` (what
+earlier checks worked out, kept by the cache) can carry it to the next check: a line,
+marker or comparison seen before costs a dictionary lookup, and ``packaging`` objects are
+built only for what is new.  It reads no file: the metadata was loaded before.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import NamedTuple, Optional, Protocol, cast
+
+from packaging.markers import Marker
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import NormalizedName, canonicalize_name
+
+from pytest_deppolicy.environment.inventory import Distribution
+from pytest_deppolicy.sources._pep508 import NAME, VALID_NAME, marker_holds
+
+_SIMPLE = re.compile(
+    rf"""^\s*(?P<name>{NAME})\s*
+    (?:\[(?P<extras>[^\]]*)\])?\s*
+    (?P<spec>\(?[^;()@\[\]]*\)?)\s*
+    (?:;(?P<marker>.*))?$""",
+    re.VERBOSE,
+)
+# One parsed Requires-Dist line: name, extras, specifier, URL, marker (JSON-ready texts).
+ParsedLine = tuple[str, tuple[str, ...], str, Optional[str], Optional[str]]
+# What packaging raises for a text it cannot read: InvalidRequirement, InvalidSpecifier and
+# InvalidMarker are ValueErrors (so is int()'s digit limit, hit by packaging < 24), and
+# packaging 22 reads quoted marker values with ast.literal_eval, which raises SyntaxError
+# at a backslash.
+_INVALID = (ValueError, SyntaxError)
+
+
+class Dependency(NamedTuple):
+    """One ``Requires-Dist`` line: ``specifier_text`` and ``marker_text`` are texts that
+    ``packaging`` parses (as written in the line, or as ``packaging`` writes them).
+
+    A NamedTuple: thousands are made per check, from memo entries as often as not."""
+
+    name: NormalizedName
+    extras: frozenset[str]
+    specifier_text: str
+    url: str | None
+    marker_text: str | None
+
+    @property
+    def specifier(self) -> SpecifierSet:
+        return _specifier_set(self.specifier_text)
+
+    @property
+    def display(self) -> str:
+        """The requirement without its marker, for messages."""
+        extras = f"[{','.join(sorted(self.extras))}]" if self.extras else ""
+        if self.url:
+            return f"{self.name}{extras} @ {self.url}"
+        return f"{self.name}{extras}{self.specifier}"
+
+
+class Recollection(Protocol):
+    """What earlier checks worked out, and a place for what this one works out anew."""
+
+    def known_line(self, line: str) -> tuple[bool, ParsedLine | None]:
+        """``(known, parsed)``: ``parsed`` is ``None`` for a line known to be invalid."""
+
+    def remember_line(self, line: str, parsed: ParsedLine | None) -> None: ...
+
+    def marker(self, key: str, work_out: Callable[[], bool]) -> bool:
+        """A marker's verdict for an extra, as known or as ``work_out`` finds it."""
+
+    def satisfied_by(self, key: str, work_out: Callable[[], bool]) -> bool:
+        """Whether a version satisfies a specifier, as known or as ``work_out`` finds it."""
+
+
+class Forgetful:
+    """A :class:`Recollection` that knows nothing and keeps nothing (no cache)."""
+
+    def known_line(self, line: str) -> tuple[bool, ParsedLine | None]:
+        return False, None
+
+    def remember_line(self, line: str, parsed: ParsedLine | None) -> None:
+        pass
+
+    def marker(self, key: str, work_out: Callable[[], bool]) -> bool:
+        return work_out()
+
+    def satisfied_by(self, key: str, work_out: Callable[[], bool]) -> bool:
+        return work_out()
+
+
+class DependencyReader:
+    """Parsed ``Requires-Dist`` per distribution, and marker verdicts, for one environment."""
+
+    def __init__(
+        self, environment: Mapping[str, str], recollection: Recollection | None = None
+    ) -> None:
+        self._environment = dict(environment)
+        self._memo: Recollection = Forgetful() if recollection is None else recollection
+        self._lines: dict[str, Dependency | None] = {}
+        # Keyed by id: distributions live in the inventory for as long as the reader does.
+        self._by_dist: dict[int, tuple[tuple[Dependency, ...], tuple[str, ...]]] = {}
+        # The verdicts already given in this check, by (marker, extra) and by (specifier,
+        # version): asked for thousands of times, and a pair of texts is the cheapest key.
+        self._markers: dict[tuple[str, str], bool] = {}
+        self._satisfied: dict[tuple[str, str], bool] = {}
+
+    def of(self, dist: Distribution) -> tuple[Dependency, ...]:
+        """``dist``'s valid dependencies; raises its ``MetadataError`` when unreadable."""
+        return self._read(dist)[0]
+
+    def invalid(self, dist: Distribution) -> tuple[str, ...]:
+        """``dist``'s Requires-Dist lines that are not valid PEP 508."""
+        return self._read(dist)[1]
+
+    def holds(self, dependency: Dependency, extras: Iterable[str] = ()) -> bool:
+        """Whether the marker is true here, with no extra or with one of ``extras``."""
+        marker = dependency.marker_text
+        if marker is None:
+            return True
+        if not extras:
+            return self._evaluate(marker, "")
+        return any(self._evaluate(marker, extra) for extra in ("", *extras))
+
+    def only_for(self, dependency: Dependency, extra: str) -> bool:
+        """Whether the dependency holds for ``extra`` but not without it."""
+        marker = dependency.marker_text
+        return (
+            marker is not None
+            and self._evaluate(marker, canonicalize_name(extra))
+            and not self._evaluate(marker, "")
+        )
+
+    def satisfied(self, dependency: Dependency, dist: Distribution) -> bool:
+        """Whether ``dist``'s version (which must be valid) satisfies the dependency."""
+        key = (dependency.specifier_text, dist.raw_version)
+        verdict = self._satisfied.get(key)
+        if verdict is None:
+            version = dist.version
+            assert version is not None
+            verdict = self._satisfied[key] = self._memo.satisfied_by(
+                "\0".join(key), lambda: dependency.specifier.contains(version, prereleases=True)
+            )
+        return verdict
+
+    def _read(self, dist: Distribution) -> tuple[tuple[Dependency, ...], tuple[str, ...]]:
+        cached = self._by_dist.get(id(dist))
+        if cached is None:
+            error = dist.error or dist.requires_error
+            if error is not None:
+                raise error
+            valid: list[Dependency] = []
+            invalid: list[str] = []
+            lines = self._lines
+            for line in dist.requires or ():
+                parsed = lines[line] if line in lines else self._parse(line)
+                if parsed is None:
+                    invalid.append(line)
+                else:
+                    valid.append(parsed)
+            cached = self._by_dist[id(dist)] = (tuple(valid), tuple(invalid))
+        return cached
+
+    def _parse(self, line: str) -> Dependency | None:
+        known, parsed = self._memo.known_line(line)
+        if not known:
+            parsed = _parse_simple(line)
+            if parsed is None:
+                parsed = _parse_full(line)
+                known = _parses_again(parsed)
+            else:
+                known = True  # its texts are the ones just parsed
+        if known:
+            self._memo.remember_line(line, parsed)
+        dependency = self._lines[line] = None if parsed is None else _dependency(parsed)
+        return dependency
+
+    def _evaluate(self, marker: str, extra: str) -> bool:
+        key = (marker, extra)
+        verdict = self._markers.get(key)
+        if verdict is None:
+            verdict = self._markers[key] = self._memo.marker(
+                f"{extra}\0{marker}", lambda: self._work_out(marker, extra)
+            )
+        return verdict
+
+    def _work_out(self, marker: str, extra: str) -> bool:
+        return marker_holds(_marker(marker), self._environment, extra)
+
+
+def _dependency(parsed: ParsedLine) -> Dependency:
+    name, extras, specifier, url, marker = parsed
+    return Dependency(cast("NormalizedName", name), frozenset(extras), specifier, url, marker)
+
+
+def _parse_simple(line: str) -> ParsedLine | None:
+    """The common shape, or ``None`` to let ``Requirement`` decide."""
+    match = _SIMPLE.match(line)
+    if match is None:
+        return None
+    name, extras_text, spec, marker_text = match.groups()
+    extras = () if extras_text is None else _extras(extras_text)
+    spec = spec.strip()
+    if extras is None or spec.startswith("(") != spec.endswith(")"):
+        return None
+    marker_text = None if marker_text is None else marker_text.strip()
+    if marker_text is not None and (not marker_text or not _is_marker(marker_text)):
+        return None
+    specifier = spec.strip("()").strip()
+    if not _is_specifier(specifier):
+        return None
+    return (canonicalize_name(name), extras, specifier, None, marker_text)
+
+
+def _parse_full(line: str) -> ParsedLine | None:
+    try:
+        requirement = Requirement(line)
+    except _INVALID:
+        return None
+    marker = None if requirement.marker is None else str(requirement.marker)
+    specifier = str(requirement.specifier)
+    if requirement.marker is not None:
+        _MARKERS.setdefault(str(requirement.marker), requirement.marker)
+    _SPECIFIERS.setdefault(specifier, requirement.specifier)
+    return (
+        canonicalize_name(requirement.name),
+        tuple(sorted(canonicalize_name(e) for e in requirement.extras)),
+        specifier,
+        requirement.url,
+        marker,
+    )
+
+
+def _parses_again(parsed: ParsedLine | None) -> bool:
+    """Whether the texts of a parsed line parse again, as a later check would parse them
+    from the memo (``packaging`` writes some markers, such as one whose value holds a
+    double quote, in a form it does not read back)."""
+    if parsed is None:
+        return True
+    _name, _extras, specifier, _url, marker = parsed
+    try:
+        SpecifierSet(specifier)  # not the cached parsers: they hold the objects already
+        if marker is not None:
+            Marker(marker)
+    except _INVALID:
+        return False
+    return True
+
+
+def _extras(text: str) -> tuple[str, ...] | None:
+    """The canonical names in ``[a, b]``; ``None`` when one is not a valid extra name."""
+    extras = [extra.strip() for extra in text.split(",") if extra.strip()]
+    if not extras or not all(map(VALID_NAME.match, extras)):
+        return None
+    return tuple(sorted({canonicalize_name(extra) for extra in extras}))
+
+
+def _is_specifier(text: str) -> bool:
+    try:
+        _specifier_set(text)
+    except ValueError:  # InvalidSpecifier, or a version past int()'s digit limit
+        return False
+    return True
+
+
+def _is_marker(text: str) -> bool:
+    try:
+        _marker(text)
+    except _INVALID:
+        return False
+    return True
+
+
+# Parsed once per process: the same texts recur across distributions.  A line parsed
+# whole by Requirement leaves its objects here under their texts, which may not parse
+# again (see _parses_again).
+_SPECIFIERS: dict[str, SpecifierSet] = {}
+_MARKERS: dict[str, Marker] = {}
+
+
+def _specifier_set(text: str) -> SpecifierSet:
+    found = _SPECIFIERS.get(text)
+    if found is None:
+        found = _SPECIFIERS[text] = SpecifierSet(text)
+    return found
+
+
+def _marker(text: str) -> Marker:
+    found = _MARKERS.get(text)
+    if found is None:
+        found = _MARKERS[text] = Marker(text)
+    return found

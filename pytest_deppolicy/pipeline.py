@@ -1,0 +1,123 @@
+"""One check, start to finish, in the order the data flows:
+
+    settings -> sources -> policy -> environment -> checks -> report
+
+with the warm start in front: one listing of ``sys.path`` feeds both the cache's
+environment stamp and, on a miss, the inventory.  ``plugin.py`` and the ``deppolicy``
+command call :func:`run`; nothing here knows about pytest.  Everything past the cache
+lookup is imported on a miss only, so a warm start imports neither ``packaging`` nor the
+checks.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+from pytest_deppolicy.environment.scan import list_paths
+
+if TYPE_CHECKING:
+    from packaging.utils import NormalizedName
+
+    from pytest_deppolicy.cache import WarmStart
+    from pytest_deppolicy.checks.findings import Evaluation
+    from pytest_deppolicy.config.context import Context
+    from pytest_deppolicy.config.options import Given
+    from pytest_deppolicy.environment import Environment, Listing
+    from pytest_deppolicy.inputs import Inputs
+    from pytest_deppolicy.policy import Policy
+    from pytest_deppolicy.report import FixFacts
+    from pytest_deppolicy.report.outcome import Outcome
+
+
+def run(given: Mapping[str, Given], context: Context, warm: WarmStart | None) -> Outcome:
+    """Check the environment on ``context.paths`` against the policy ``given`` describes.
+
+    With a ``warm`` start whose stored outcome still holds, nothing is parsed or read.
+    Without one (``-p no:cacheprovider``), nothing is looked at but what the check needs.
+    """
+    listing = list_paths(context.paths)
+    if warm is not None:
+        stored = warm.lookup(given, context, listing)
+        if stored is not None:
+            return stored
+    with _no_garbage_collection():
+        return _check(given, context, listing, warm)
+
+
+def _check(
+    given: Mapping[str, Given], context: Context, listing: Listing, warm: WarmStart | None
+) -> Outcome:
+    from pytest_deppolicy.checks import evaluate
+    from pytest_deppolicy.config.settings import resolve
+    from pytest_deppolicy.environment import Interpreter, gather
+    from pytest_deppolicy.inputs import Inputs
+    from pytest_deppolicy.policy import build_policy, read_sources, source_paths
+    from pytest_deppolicy.report import render
+    from pytest_deppolicy.sources.records import Reading
+
+    settings = resolve(given, rootdir=context.rootdir, invocation_dir=context.invocation_dir)
+    interpreter = Interpreter.current()
+    inputs = Inputs() if warm is None else warm.inputs()
+    paths = source_paths(settings, inputs)
+    source_inputs = Inputs() if warm is None else warm.inputs()
+    sources = None if warm is None else warm.recall_sources(paths, source_inputs)
+    recalled = sources is not None
+    if sources is None:
+        sources = read_sources(
+            paths, Reading(source_inputs, settings.rootdir, interpreter.environment)
+        )
+    inputs.absorb(source_inputs)
+    policy = build_policy(settings, sources, inputs, runners=_runners(context))
+    environment = gather(
+        listing,
+        interpreter,
+        named_by_url=policy.named_by_url(),
+        known=None if warm is None else warm.known_headers(),
+        recollection=None if warm is None else warm.recollection(),
+    )
+    evaluation = evaluate(policy, environment)
+    outcome = render(
+        policy, evaluation, interpreter, _fix_facts(policy, environment, evaluation, inputs)
+    )
+    if warm is not None:
+        kept = None if recalled else (sources, source_inputs)
+        warm.keep(outcome, inputs, kept, environment.inventory)
+    return outcome
+
+
+def _runners(context: Context) -> frozenset[NormalizedName]:
+    from packaging.utils import canonicalize_name
+
+    return frozenset(canonicalize_name(name) for name in context.runners())
+
+
+def _fix_facts(
+    policy: Policy, environment: Environment, evaluation: Evaluation, inputs: Inputs
+) -> FixFacts:
+    """What a fix command depends on, read only when one will be printed."""
+    from pytest_deppolicy.environment import main_installer
+    from pytest_deppolicy.report.fix import FixFacts, needs_facts
+
+    if not needs_facts(evaluation.findings):
+        return FixFacts()
+    return FixFacts(
+        installer=main_installer(environment.inventory, evaluation.checked),
+        uv_lock=inputs.is_file(policy.rootdir / "uv.lock"),
+    )
+
+
+@contextmanager
+def _no_garbage_collection() -> Iterator[None]:
+    """A check (and the memo it loads) allocates tens of thousands of small objects and
+    makes no reference cycles; collecting meanwhile would only walk pytest's whole heap
+    again and again (about a tenth of a cold check).  Restored as it was, even on error."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

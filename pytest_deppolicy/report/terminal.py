@@ -1,0 +1,92 @@
+"""The terminal's lines: the ``deppolicy:`` header, the findings as ``file:line: message``,
+the fix commands, ``-v``'s verdicts, the closing verdict."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
+
+from pytest_deppolicy.checks.findings import Finding, Kind
+from pytest_deppolicy.policy import display_path
+from pytest_deppolicy.report.fix import FixFacts, fix_commands
+
+if TYPE_CHECKING:
+    from pytest_deppolicy.checks.findings import Evaluation
+    from pytest_deppolicy.environment import Interpreter
+    from pytest_deppolicy.policy import Policy
+
+
+def header_line(policy: Policy, evaluation: Evaluation, interpreter: Interpreter) -> str:
+    """The one ``deppolicy:`` line of the terminal header."""
+    parts = [_python_verdict(policy, evaluation, interpreter)]
+    for stats in evaluation.sources:
+        path = display_path(stats.path, policy.rootdir)
+        parts.append(f"{path}: {stats.checked} checked, {stats.drifted} drifted")
+    if not evaluation.sources:
+        parts.append("no requirements sources")
+    return "deppolicy: " + "; ".join(parts)
+
+
+def _python_verdict(policy: Policy, evaluation: Evaluation, interpreter: Interpreter) -> str:
+    if not policy.python_rules:
+        return f"python {interpreter.version} (no rule)"
+    rules = ", ".join(str(rule.specifier) for rule in policy.python_rules)
+    verdict = "ok" if evaluation.python_ok else "MISMATCH"
+    return f"python {interpreter.version} {verdict} ({rules})"
+
+
+def summary_lines(findings: Iterable[Finding]) -> list[str]:
+    """Every finding as ``file:line: message``, grouped by file and sorted by line."""
+    return [_summary_line(finding) for finding in sort_findings(findings)]
+
+
+def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda f: (f.source is None, f.source or "", f.line or 0))
+
+
+def _summary_line(finding: Finding) -> str:
+    location = finding.location
+    prefix = "" if finding.is_error else "warning: "
+    return (
+        f"{prefix}{finding.message}"
+        if location is None
+        else f"{location}: {prefix}{finding.message}"
+    )
+
+
+def located(finding: Finding) -> str:
+    """``file:line: message``, or the message alone for a finding from no file."""
+    return finding.message if finding.location is None else f"{finding.location}: {finding.message}"
+
+
+def python_hint(findings: Iterable[Finding]) -> str | None:
+    rules = [f.required for f in findings if f.kind is Kind.PYTHON_VERSION and f.required]
+    if not rules:
+        return None
+    return "run the tests with a Python that satisfies " + " and ".join(rules)
+
+
+def report_lines(policy: Policy, evaluation: Evaluation, facts: FixFacts) -> Iterator[str]:
+    """The body of the terminal's ``deppolicy`` section."""
+    yield from summary_lines(evaluation.findings)
+    hint = python_hint(evaluation.findings)
+    if hint is not None:
+        yield f"To fix: {hint}"
+    for purpose, command in fix_commands(policy, evaluation, facts):
+        yield f"To {purpose}: {command}"
+
+
+def verbose_lines(evaluation: Evaluation) -> Iterator[str]:
+    """Every applicable requirement and its verdict (``-v``)."""
+    for verdict in evaluation.verdicts:
+        outcome = ", ".join(verdict.problems) if verdict.problems else "ok"
+        yield f"{verdict.location}: {verdict.requirement}: {outcome}"
+
+
+def verdict_line(evaluation: Evaluation) -> str:
+    errors = len(evaluation.errors)
+    warnings = len(evaluation.findings) - errors
+    parts = [f"{errors} error{'s' * (errors != 1)}"]
+    if warnings:
+        parts.append(f"{warnings} warning{'s' * (warnings != 1)}")
+    return "deppolicy: " + ", ".join(parts)

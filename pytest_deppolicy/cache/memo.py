@@ -37,7 +37,7 @@ class Memo:
     """Read from the last check's memo (if any); written with what this check used.
 
     A :class:`~pytest_deppolicy.environment.requires.Recollection` for the Requires-Dist
-    reader, and the headers' memory of :func:`~pytest_deppolicy.environment.gather`.
+    reader, and the headers' memory of :func:`~pytest_deppolicy.environment.facts.gather`.
     """
 
     def __init__(self, data: Mapping[str, Any] | None = None) -> None:

@@ -154,7 +154,7 @@ class Headers:
 # A plain header block has one "Name: value" per line, ends lines with \n or \r\n, and
 # holds no control character but tab, no continuation line and none of the other line
 # breaks that str.splitlines() knows.  A header's values in such a block are exactly what
-# Headers.parse() finds (tests/test_inventory.py checks that they agree on tricky inputs).
+# Headers.parse() finds (tests/unit/test_metadata.py checks that they agree on tricky inputs).
 _PLAIN_BYTES = bytes(range(0x20, 0x7F)) + bytes(range(0x80, 0x100)) + b"\t\r\n"
 _HEADER_START = re.compile(rb"[A-Za-z0-9][A-Za-z0-9._-]*:")
 _NOT_A_HEADER_LINE = re.compile(rb"\n(?![A-Za-z0-9][A-Za-z0-9._-]*:|\Z)")

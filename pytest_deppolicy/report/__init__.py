@@ -1,56 +1,29 @@
 """What a check concluded, rendered once for every way a run may show it.
 
-:func:`render` is pure: it turns the policy and the evaluation (with the few facts a fix
-command needs, gathered before) into an :class:`~.outcome.Outcome` of ready lines and the
-JSON document, which the cache stores as it is.  One module per output:
-:mod:`.terminal`, :mod:`.document` (JSON and CI annotations), :mod:`.fix`.
+:func:`~.rendering.render` is pure: it turns the policy and the evaluation (with the few facts
+a fix command needs, gathered before) into an :class:`~.outcome.Outcome` of ready lines
+and the JSON document, which the cache stores as it is.  One module per output:
+:mod:`.terminal`, :mod:`.document` (JSON and CI annotations), :mod:`.fix`.  This
+``__init__`` imports nothing: a warm start imports :mod:`.outcome` alone.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from pytest_deppolicy.report.document import github_annotations, to_json
-from pytest_deppolicy.report.fix import FixFacts
-from pytest_deppolicy.report.outcome import Outcome, printable
-from pytest_deppolicy.report.terminal import (
-    header_line,
-    located,
-    report_lines,
-    sort_findings,
-    summary_lines,
-    verbose_lines,
-    verdict_line,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from pytest_deppolicy.checks.findings import Evaluation
-    from pytest_deppolicy.environment import Interpreter
-    from pytest_deppolicy.policy import Policy
+    from pytest_deppolicy.report.fix import FixFacts
+    from pytest_deppolicy.report.outcome import Outcome
+    from pytest_deppolicy.report.rendering import render
 
 __all__ = ["FixFacts", "Outcome", "render"]
 
+_HOMES = {"FixFacts": "fix", "Outcome": "outcome", "render": "rendering"}
 
-def render(
-    policy: Policy,
-    evaluation: Evaluation,
-    interpreter: Interpreter,
-    facts: FixFacts | None = None,
-) -> Outcome:
-    """Everything a run may show about this evaluation, built once (and cached)."""
-    facts = FixFacts() if facts is None else facts
-    findings = sort_findings(evaluation.findings)
-    document = to_json(policy, evaluation, interpreter, mode="", ok=evaluation.ok)
-    del document["mode"]
-    return Outcome(
-        ok=evaluation.ok,
-        findings=len(findings),
-        header=printable(header_line(policy, evaluation, interpreter)),
-        verdict=verdict_line(evaluation),
-        body=tuple(printable(line) for line in report_lines(policy, evaluation, facts)),
-        verbose=tuple(printable(line) for line in verbose_lines(evaluation)),
-        warnings=tuple(printable(located(finding)) for finding in findings),
-        summary=tuple(summary_lines(findings)),
-        annotations=tuple(github_annotations(findings)),
-        document=document,
-    )
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)

@@ -3,7 +3,7 @@
 pip's parser is not public API, so this is a re-implementation of
 ``pip/_internal/req/req_file.py`` and of the parts of ``req/constructors.py`` that
 turn a line into a requirement.  It is tested line for line against pip itself
-(``tests/test_pip_parity.py``); the few deliberate divergences are listed in
+(``tests/unit/test_pip_parity.py``); the few deliberate divergences are listed in
 ``docs/requirements-format.md``.  It never goes online: a remote ``-r``/``-c`` is
 an error, not a download.
 """

@@ -13,7 +13,7 @@ import pytest
 
 from pytest_deppolicy.checks.findings import Kind
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 
 CODE_SPAN = re.compile(r"`([^`]+)`")

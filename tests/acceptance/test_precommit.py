@@ -17,7 +17,7 @@ import pytest
 
 from tests.helpers import Site
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 Scalar = Union[str, bool]
 
 

@@ -173,7 +173,7 @@ def test_the_guards_catch_what_they_guard(monkeypatch: pytest.MonkeyPatch, tmp_p
             os.system("true")
         (tmp_path / "written.txt").write_text("x", encoding="utf-8")
         (tmp_path / "made").mkdir()
-        __import__("tests.fakes")  # already imported: no event
+        __import__("tests.helpers")  # already imported: no event
         __import__("deppolicy_guard_probe")
     sys.modules.pop("deppolicy_guard_probe")
     assert recorder.processes == ["subprocess.Popen()", "os.system()"]
@@ -181,7 +181,7 @@ def test_the_guards_catch_what_they_guard(monkeypatch: pytest.MonkeyPatch, tmp_p
     assert ("open", str(tmp_path / "written.txt")) in recorder.writes
     assert ("os.mkdir", str(tmp_path / "made")) in recorder.writes
     assert "deppolicy_guard_probe" in recorder.imports
-    assert "tests.fakes" not in recorder.imports
+    assert "tests.helpers" not in recorder.imports
 
 
 # --- the project ----------------------------------------------------------------------

@@ -1,0 +1,137 @@
+"""pipeline.run: one check start to finish, without pytest; the warm start in front of it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pytest_deppolicy import pipeline
+from pytest_deppolicy.cache import WarmStart
+from pytest_deppolicy.config.context import Context
+from pytest_deppolicy.config.options import Given
+from pytest_deppolicy.report.outcome import Outcome
+from tests.helpers import write_dist
+
+GIVEN = {"mode": Given("fail", "--deppolicy")}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A project whose requirements drift from its site: alpha is older than pinned, gamma
+    is missing, beta (required by alpha) is installed at a version that will not do."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / ".pytest_cache").mkdir()
+    (root / "pyproject.toml").write_text('[project]\nname = "app"\nrequires-python = ">=3"\n')
+    (root / "requirements.txt").write_text("alpha==2.0\n-r more.txt\n")
+    (root / "more.txt").write_text("gamma>=1\n")
+    site = tmp_path / "site"
+    write_dist(site, "alpha", "1.0", requires=["beta>=2"])
+    write_dist(site, "beta", "1.0")
+    return root
+
+
+def run(project: Path, warm: WarmStart | None) -> Outcome:
+    context = Context(project, project, [str(project.parent / "site")])
+    return pipeline.run(GIVEN, context, warm)
+
+
+def warm(project: Path) -> WarmStart:
+    return WarmStart(project / ".pytest_cache" / "v" / "deppolicy")
+
+
+def test_a_check_without_a_cache(project: Path) -> None:
+    outcome = run(project, None)
+    assert not outcome.ok
+    assert outcome.header == (
+        f"deppolicy: python {sys.version.split()[0]} ok (>=3); "
+        "requirements.txt: 2 checked, 2 drifted"
+    )
+    assert outcome.body == (
+        "more.txt:1: gamma>=1 required by more.txt:1, not installed",
+        "requirements.txt:1: alpha==2.0 required by requirements.txt:1, 1.0 installed",
+        "alpha 1.0 requires beta>=2, but beta 1.0 is installed",
+        "To restore the environment: python -m pip install -r requirements.txt",
+    )
+    assert not (project / ".pytest_cache" / "v").exists()
+
+
+def test_a_warm_start_gives_the_same_outcome_without_checking(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cold = run(project, warm(project))
+    import pytest_deppolicy.checks
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("checked again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(pytest_deppolicy.checks, "evaluate", refuse)
+        assert run(project, warm(project)) == cold
+    assert cold == run(project, None)
+
+
+def test_a_change_is_checked_again_as_a_first_run_would(project: Path) -> None:
+    run(project, warm(project))
+    write_dist(project.parent / "site", "gamma", "1.0")
+    changed = run(project, warm(project))
+    assert changed == run(project, None)
+    assert "gamma" not in "\n".join(changed.body)
+
+
+def test_garbage_collection_is_restored(project: Path) -> None:
+    import gc
+
+    assert gc.isenabled()
+    run(project, warm(project))
+    assert gc.isenabled()
+
+
+def test_every_file_the_check_opens_is_an_input_of_the_stored_outcome(project: Path) -> None:
+    """The inputs are recorded by the readers themselves: nothing opened besides the
+    environment (which the environment stamp covers) and the cache's own files is left
+    out.  Run in a fresh interpreter, whose audit hook sees every open."""
+    script = textwrap.dedent(
+        f"""
+        import json, sys
+        from pathlib import Path
+        from pytest_deppolicy import pipeline
+        from pytest_deppolicy.cache import WarmStart
+        from pytest_deppolicy.config.context import Context
+        from pytest_deppolicy.config.options import Given
+
+        root = Path({str(project)!r})
+        opened = set()
+        def hook(event, args):
+            if event == "open" and isinstance(args[0], str):
+                opened.add(args[0])
+        sys.addaudithook(hook)
+        context = Context(root, root, [str(root.parent / "site")])
+        warm = WarmStart(root / ".pytest_cache" / "v" / "deppolicy")
+        pipeline.run({{"mode": Given("fail", "--deppolicy")}}, context, warm)
+        print(json.dumps(sorted(opened)))
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    opened = {
+        path
+        for path in json.loads(result.stdout)
+        if path.startswith(str(project)) and ".pytest_cache" not in path
+    }
+    stored = json.loads(
+        (project / ".pytest_cache" / "v" / "deppolicy" / "last-evaluation").read_text()
+    )
+    assert opened == {
+        str(project / "pyproject.toml"),
+        str(project / "requirements.txt"),
+        str(project / "more.txt"),
+    }
+    assert opened <= set(stored["body"]["inputs"])

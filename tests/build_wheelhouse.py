@@ -65,6 +65,13 @@ STUBS: tuple[Stub, ...] = (
     Stub("oldpy", "1.0", requires_python=">=3.99"),
     Stub("midpy", "1.0", requires_python=">=3.9"),
     Stub("epsilon", "1.0", requires_dist=("zeta>=1",)),
+    # The lock-file projects of tests/data/locks/ (see its README.md).
+    Stub("winonly", "1.0"),  # required only where sys_platform == "win32"
+    Stub("devkit", "1.0"),  # only in a default dev group / Pipfile develop
+    Stub("docsy", "1.0"),  # only in a non-default group / custom Pipfile category
+    Stub("stray", "1.0"),  # in no lock: installed by hand (strict mode)
+    # Needs whichever torchish variant the selected extra brings (uv's conflict markers).
+    Stub("visionish", "1.0", requires_dist=("torchish>=2.1",)),
 )
 
 
@@ -126,10 +133,31 @@ def write_stub_wheel(stub: Stub, outdir: Path) -> Path:
 XDIST = "pytest-xdist>=3"
 
 
+# Wheels of the real setups in tests/integration/test_real_setups.py (tests/integration/SETUPS.md),
+# downloaded as published, one at a time (two versions of one name cannot share a resolve) and
+# whatever the running Python: a recent setuptools builds the setuptools projects' editable
+# installs (the newest in the wheelhouse wins `setuptools>=64`); 69.5.1, installed into a venv,
+# still has the easy_install `setup.py develop` that writes egg-links (80 hands it to pip);
+# click 8.5.1 needs Python 3.10, so a lock for >=3.9 pins 8.1.8 below it, with colorama (8.1.8
+# needs it on Windows, and a universal lock resolves every platform).
+SETUPS_WHEELS = (
+    "setuptools==80.9.0",
+    "setuptools==69.5.1",
+    "click==8.1.8",
+    "click==8.5.1",
+    "colorama==0.4.6",
+)
+
+
 def pip_wheel(outdir: Path) -> None:
-    """The plugin, its dependencies for this interpreter, its build backend, and xdist."""
+    """The plugin, its dependencies for this interpreter, its build backend, xdist, and the
+    wheels of the real setups."""
     command = [sys.executable, "-m", "pip", "wheel", "--wheel-dir", str(outdir)]
     subprocess.run([*command, str(REPO_ROOT), BUILD_BACKEND, XDIST], check=True)
+    download = [sys.executable, "-m", "pip", "download", "--dest", str(outdir), "--no-deps"]
+    download += ["--only-binary", ":all:", "--ignore-requires-python"]
+    for requirement in SETUPS_WHEELS:
+        subprocess.run([*download, requirement], check=True)
 
 
 def main(argv: list[str] | None = None) -> int:

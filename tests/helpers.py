@@ -6,9 +6,14 @@ Test modules import from here (and from ``conftest.py``'s fixtures), never from 
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import enum
 import json
 import os
-from collections.abc import Iterable, Sequence
+import sys
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Callable, cast
 
@@ -22,7 +27,15 @@ from pytest_deppolicy.checks import evaluate
 from pytest_deppolicy.checks.findings import Evaluation
 from pytest_deppolicy.config.options import Mode
 from pytest_deppolicy.config.settings import PythonRule, Settings
-from pytest_deppolicy.environment import Environment, Interpreter, gather, list_paths
+from pytest_deppolicy.environment import (
+    Distribution,
+    Environment,
+    Interpreter,
+    Inventory,
+    gather,
+    list_paths,
+)
+from pytest_deppolicy.environment.inventory import build
 from pytest_deppolicy.inputs import Inputs
 from pytest_deppolicy.policy import Policy, build_policy
 from pytest_deppolicy.sources.records import Entry, Source
@@ -184,3 +197,220 @@ def environment_of(*paths: Path | str, interpreter: Interpreter = INTERPRETER) -
 def evaluate_in(policy: Policy, *paths: Path | str) -> Evaluation:
     """``evaluate(policy, environment_of(*paths))``."""
     return evaluate(policy, environment_of(*paths))
+
+
+# --- installed metadata in every shape the inventory meets (the environment tests) --------
+
+
+def make_dist_info(
+    site: Path,
+    name: str,
+    version: str,
+    *,
+    dirname: str | None = None,
+    metadata: str | bytes | None = None,
+    requires_dist: Sequence[str] = (),
+    requires_python: str | None = None,
+    installer: str | None = "pip",
+    direct_url: dict[str, Any] | str | None = None,
+) -> Path:
+    """A dist-info folder as an installer writes it, with a long description after the
+    headers; ``metadata`` overrides METADATA and ``dirname`` the folder's name."""
+    path = site / (dirname or f"{name.replace('-', '_')}-{version}.dist-info")
+    path.mkdir(parents=True)
+    if metadata is None:
+        lines = ["Metadata-Version: 2.1", f"Name: {name}", f"Version: {version}"]
+        if requires_python is not None:
+            lines.append(f"Requires-Python: {requires_python}")
+        lines += [f"Requires-Dist: {requirement}" for requirement in requires_dist]
+        metadata = "\n".join(lines) + "\n\nThe long description.\n"
+    (path / "METADATA").write_bytes(metadata if isinstance(metadata, bytes) else metadata.encode())
+    (path / "RECORD").write_text(f"{path.name}/METADATA,,\n{path.name}/RECORD,,\n")
+    if installer is not None:
+        (path / "INSTALLER").write_text(f"{installer}\n")
+    if direct_url is not None:
+        text = direct_url if isinstance(direct_url, str) else json.dumps(direct_url)
+        (path / "direct_url.json").write_text(text)
+    return path
+
+
+def make_egg_info(
+    site: Path, dirname: str, name: str, version: str, *, requires_txt: str | None = None
+) -> Path:
+    """An egg-info folder (setuptools' develop installs, unpacked eggs' ``EGG-INFO``)."""
+    path = site / dirname
+    path.mkdir(parents=True)
+    (path / "PKG-INFO").write_text(f"Metadata-Version: 1.2\nName: {name}\nVersion: {version}\n")
+    if requires_txt is not None:
+        (path / "requires.txt").write_text(requires_txt)
+    return path
+
+
+def make_egg_info_file(site: Path, name: str, version: str) -> Path:
+    """The old distutils form: a single PKG-INFO file named like an egg-info."""
+    site.mkdir(parents=True, exist_ok=True)
+    path = site / f"{name}-{version}-py3.9.egg-info"
+    path.write_text(f"Metadata-Version: 1.1\nName: {name}\nVersion: {version}\n")
+    return path
+
+
+def inventory_of(*paths: Path | str) -> Inventory:
+    """The inventory ``paths`` hold, its metadata not loaded yet."""
+    return build(list_paths([str(p) for p in paths]))
+
+
+def within_seconds(call: Callable[[], object], seconds: float = 10) -> object:
+    """``call()``'s result; fails (rather than hanging the suite) if it blocks."""
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(call()), daemon=True)
+    worker.start()
+    worker.join(seconds)
+    assert not worker.is_alive(), "blocked"
+    return result[0] if result else None
+
+
+# --- a policy and an environment that differ in every way, and a guard against file access
+
+
+def every_kind_of_finding(tmp_path: Path) -> tuple[Policy, Environment]:
+    """A strict policy in ``tmp_path/project`` and the environment in ``tmp_path/site`` and
+    ``tmp_path/shadow``, with their metadata and origins read: evaluated, they give at
+    least one finding of every kind."""
+    root, site, shadow = tmp_path / "project", tmp_path / "site", tmp_path / "shadow"
+    root.mkdir()
+    (root / "dynamic").mkdir()  # a local project with no static name
+    write_dist(site, "alpha", "1.0")  # version-mismatch
+    write_dist(shadow, "alpha", "0.9")  # duplicate
+    write_dist(site, "vcspkg", "1.0", direct_url=vcs_url("https://example.org/r", "b" * 40))
+    write_dist(site, "loose", "1.0")  # unpinned
+    write_dist(site, "stray", "1.0")  # unexpected
+    write_dist(site, "app", "1.0", requires=["gone>=1", "not valid ~~", "alpha[x]>=1"])
+    write_dist(site, "newpy", "1.0", requires_python=">=3.99")  # requires-python, an error
+    write_dist(site, "numpy", "2.1.0", requires_python=">=3.10")  # ... and a warning
+    write_dist(site, "oddpy", "1.0", requires_python=">=three")
+    badurl = write_dist(site, "badurl", "1.0")
+    (badurl / "direct_url.json").write_text("{", encoding="utf-8")
+    (site / "empty-1.0.dist-info").mkdir()  # an inventory problem
+    entries = [
+        entry(root, "alpha==2.0", 1),
+        entry(root, "missing==1.0", 2),
+        entry(root, f"vcspkg @ git+https://example.org/r@{'a' * 40}", 3),
+        entry(root, "loose>=1", 4),
+        entry(root, "numpy==2.1.0", 5),
+        entry(root, "badurl @ https://example.org/badurl-1.0.tar.gz", 6),
+        entry(root, "app==1.0", 7),
+        entry(root, "newpy==1.0", 8),
+        entry(
+            root, "https://example.org/x.tar.gz", 9, name=None, url="https://example.org/x.tar.gz"
+        ),
+        entry(
+            root,
+            "-e ./dynamic",
+            10,
+            name=None,
+            url=(root / "dynamic").as_uri(),
+            local_path=root / "dynamic",
+            editable=True,
+        ),
+        entry(root, "alpha<3", 11, constraint=True),
+    ]
+    declared = PythonRule(SpecifierSet(">=3.9"), "pyproject.toml", root / "pyproject.toml", 3)
+    policy = policy_of(
+        root,
+        entries,
+        (PythonRule(SpecifierSet(">=3.12"), "--deppolicy-python"), declared),
+        python_rule=declared,
+        strict=True,
+        require_pins=True,
+        project_name="project",
+    )
+    listing = list_paths([str(site), str(shadow)])
+    return policy, gather(listing, INTERPRETER, named_by_url=policy.named_by_url())
+
+
+# What a pure function must not do: the audit events of opening, listing, changing files,
+# starting processes and connecting (os.stat and os.path's tests raise no event: see below).
+_IO_EVENTS = ("open", "os.", "shutil.", "subprocess.", "socket.", "glob.", "tempfile.")
+_WATCHED: dict[int, list[str]] = {}  # thread ident -> what it did while watched
+_HOOKED: list[bool] = []
+
+
+def _audit(event: str, args: tuple[Any, ...]) -> None:
+    done = _WATCHED.get(threading.get_ident())
+    if done is not None and event.startswith(_IO_EVENTS):
+        done.append(f"{event}{args!r}")
+        raise AssertionError(f"file access in a pure call: {event}{args!r}")
+
+
+@contextlib.contextmanager
+def no_file_access() -> Iterator[list[str]]:
+    """Fail on any file access in the block: an audit hook (``sys.addaudithook`` is for
+    good, so it is added once and watches only inside this block, in this thread) sees
+    opening, listing and the like; ``os.stat``, ``os.lstat`` and ``os.path``'s tests,
+    which raise no audit event, are replaced.  Yields the list of what was attempted
+    (checked empty on exit too, should the code under test swallow the error)."""
+    if not _HOOKED:
+        sys.addaudithook(_audit)
+        _HOOKED.append(True)
+    attempted: list[str] = []
+
+    def refuse(name: str) -> Callable[..., Any]:
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            attempted.append(f"{name}{args!r}")
+            raise AssertionError(f"file access in a pure call: {name}{args!r}")
+
+        return refused
+
+    replaced = [
+        (os, "stat"),
+        (os, "lstat"),
+        (os.path, "exists"),
+        (os.path, "isfile"),
+        (os.path, "isdir"),
+        (os.path, "islink"),
+        (os.path, "realpath"),
+    ]
+    saved = [(owner, name, getattr(owner, name)) for owner, name in replaced]
+    for owner, name in replaced:
+        setattr(owner, name, refuse(f"{getattr(owner, '__name__', owner)}.{name}"))
+    _WATCHED[threading.get_ident()] = attempted
+    try:
+        yield attempted
+    finally:
+        del _WATCHED[threading.get_ident()]
+        for owner, name, original in saved:
+            setattr(owner, name, original)
+    assert attempted == []
+
+
+def snapshot(value: object) -> object:
+    """Everything observable in ``value``, as nested tuples of plain values (for checking
+    that a call changed nothing it was given)."""
+    if isinstance(value, (str, int, float, bool, type(None), Path)):
+        return value
+    if isinstance(value, tuple) and hasattr(value, "_fields"):  # a NamedTuple
+        return (type(value).__name__, *(snapshot(item) for item in value))
+    if isinstance(value, (list, tuple)):
+        return (type(value).__name__, *(snapshot(item) for item in value))
+    if isinstance(value, (set, frozenset)):
+        return ("set", *sorted(map(repr, map(snapshot, value))))
+    if isinstance(value, Mapping):
+        return ("map", *sorted((repr(snapshot(k)), snapshot(v)) for k, v in value.items()))
+    if isinstance(value, Inventory):
+        copies = [value.copies(dist.name) for dist in value]
+        return ("inventory", snapshot(copies), snapshot(value.problems))
+    if isinstance(value, Distribution):
+        slots = [slot for slot in Distribution.__slots__ if not slot.startswith("_")]
+        return ("dist", *(repr(getattr(value, slot)) for slot in slots))
+    if isinstance(value, Interpreter):
+        return (
+            "interpreter",
+            str(value.version),
+            value.implementation,
+            snapshot(value.environment),
+        )
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return snapshot(dataclasses.astuple(value))
+    return (type(value).__name__, str(value))  # Version, SpecifierSet, Marker, errors

@@ -1,4 +1,4 @@
-"""``read_pylock``: PEP 751 lock files as a policy source."""
+"""``read_pylock`` and the registry's ``read``: PEP 751 lock files as a policy source."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from packaging.markers import default_environment
 from packaging.specifiers import SpecifierSet
 
 from pytest_deppolicy.errors import PylockError
-from pytest_deppolicy.pylock import LockFile, is_pylock_path, read_pylock
-from pytest_deppolicy.sources.records import Entry
+from pytest_deppolicy.inputs import Inputs
+from pytest_deppolicy.sources.pylock import read, read_pylock
+from pytest_deppolicy.sources.records import Entry, Reading, Source
+from tests.helpers import DATA as TEST_DATA
 
-DATA = Path(__file__).parent / "data" / "pylock"
+DATA = TEST_DATA / "pylock"
 BAD = DATA / "bad"
 KINDS = DATA / "pylock.kinds.toml"
 GROUPS = DATA / "pylock.groups.toml"
@@ -48,11 +50,11 @@ LINUX_311 = environment()
 WINDOWS_39 = environment("3.9.18", "win32")
 
 
-def read(path: Path, env: dict[str, str] = LINUX_311) -> LockFile:
+def read_lock(path: Path, env: dict[str, str] = LINUX_311) -> Source:
     return read_pylock(path, environment=env, rootdir=DATA)
 
 
-def pins(lock: LockFile) -> list[tuple[str | None, str, int]]:
+def pins(lock: Source) -> list[tuple[str | None, str, int]]:
     return [(e.name, str(e.specifier), e.line) for e in lock.entries]
 
 
@@ -123,15 +125,15 @@ def test_each_kind_of_package() -> None:
             local_path=helper,
         ),
     ]
-    lock = read(KINDS)
+    lock = read_lock(KINDS)
     assert list(lock.entries) == expected
-    assert lock.path == KINDS
+    assert (lock.path, lock.format, lock.compiled) == (KINDS, "pylock", True)
     assert (lock.requires_python, lock.requires_python_line) == (SpecifierSet(">=3.9"), 4)
 
 
 @needs_pylock
 def test_local_paths_are_absolute_file_urls() -> None:
-    urls = {str(e.name): e.url for e in read(KINDS).entries}
+    urls = {str(e.name): e.url for e in read_lock(KINDS).entries}
     assert str(urls["vendored"]).startswith("file:///")
     assert str(urls["vendored"]).endswith("/tests/data/pylock/vendor/vendored-1.0.zip")
     assert str(urls["local-fork"]).startswith("hg+file:///")
@@ -140,7 +142,7 @@ def test_local_paths_are_absolute_file_urls() -> None:
 
 @needs_pylock
 def test_display_text_is_what_messages_show() -> None:
-    shown = [(e.display, e.text) for e in read(KINDS).entries[:2]]
+    shown = [(e.display, e.text) for e in read_lock(KINDS).entries[:2]]
     assert shown == [
         ("numpy==1.26.4", "numpy==1.26.4"),
         (
@@ -178,7 +180,7 @@ def test_selection_by_marker_and_default_groups(
     env: dict[str, str], expected: list[tuple[str, str, int]]
 ) -> None:
     # sphinx is in the "docs" group (not a default group), pyyaml in the "yaml" extra.
-    lock = read(GROUPS, env)
+    lock = read_lock(GROUPS, env)
     assert pins(lock) == expected
     assert all(e.marker is None for e in lock.entries)
     assert (str(lock.requires_python), lock.requires_python_line) == ("<3.14,>=3.9", 4)
@@ -238,7 +240,7 @@ UV_COMMON = [("attrs", "==26.1.0", 9), ("packaging", "==26.3", 64), ("pygments",
     ],
 )
 def test_uv_export(env: dict[str, str], expected: list[tuple[str, str, int]]) -> None:
-    lock = read(DATA / "uv" / "pylock.toml", env)
+    lock = read_lock(DATA / "uv" / "pylock.toml", env)
     assert pins(lock) == expected
     assert (str(lock.requires_python), lock.requires_python_line) == (">=3.9", 7)
     project = next(e for e in lock.entries if e.name == "tinycli")
@@ -247,7 +249,7 @@ def test_uv_export(env: dict[str, str], expected: list[tuple[str, str, int]]) ->
 
 @needs_pylock
 def test_pip_lock() -> None:
-    lock = read(DATA / "pip" / "pylock.toml")
+    lock = read_lock(DATA / "pip" / "pylock.toml")
     assert pins(lock) == [("attrs", "==26.1.0", 5), ("click", "==8.5.1", 16)]
     assert lock.entries[1].hashes == (
         "sha256:8bb5376d2006950386f8c6427613334a2acadc5f559cb80e638d00b4df957e37",
@@ -326,7 +328,7 @@ def test_pip_lock() -> None:
 def test_bad_lock_files(name: str, message: str) -> None:
     path = BAD / f"pylock.{name}.toml"
     with pytest.raises(PylockError) as info:
-        read(path)
+        read_lock(path)
     separator = "" if message.startswith(":") else ":"
     assert str(info.value) == f"{path}{separator}{message}"
     assert "\n" not in str(info.value)
@@ -336,7 +338,7 @@ def test_toml_error_at_end_of_document(tmp_path: Path) -> None:
     path = tmp_path / "pylock.toml"
     path.write_text('lock-version = "1.0"\npackages = [\n', encoding="utf-8")
     with pytest.raises(PylockError) as info:
-        read(path)
+        read_lock(path)
     assert str(info.value) == f"{path}:2: invalid TOML: Invalid value"
 
 
@@ -344,7 +346,7 @@ def test_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "pylock.toml"
     path.write_bytes(b'lock-version = "1.0"\ncreated-by = "caf\xe9"\n')
     with pytest.raises(PylockError) as info:
-        read(path)
+        read_lock(path)
     assert str(info.value) == (
         f"{path}:2: lock file is not UTF-8: invalid continuation byte (byte 0xe9)"
     )
@@ -357,7 +359,7 @@ def test_unreadable(tmp_path: Path, name: str, reason: str) -> None:
     if sys.platform == "win32" and not name:
         reason = "Permission denied"
     with pytest.raises(PylockError) as info:
-        read(tmp_path / name)
+        read_lock(tmp_path / name)
     assert str(info.value) == f"{tmp_path / name}: cannot open lock file: {reason}"
 
 
@@ -366,7 +368,7 @@ def test_packaging_without_pylock(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delattr(packaging, "pylock", raising=False)
     monkeypatch.setattr(packaging, "__version__", "24.2")
     with pytest.raises(PylockError) as info:
-        read(KINDS)
+        read_lock(KINDS)
     assert str(info.value) == (
         f"{KINDS}: reading a PEP 751 lock file needs packaging>=26.0; 24.2 is installed "
         "(pip install 'packaging>=26.0')"
@@ -422,7 +424,7 @@ BETA = 'name = "beta"\ndirectory = { path = "beta" }\n'
     ],
 )
 def test_package_lines(tmp_path: Path, text: str, lines: list[int]) -> None:
-    lock = read(write(tmp_path, text))
+    lock = read_lock(write(tmp_path, text))
     assert [(e.name, e.line) for e in lock.entries] == list(zip(["alpha", "beta"], lines))
 
 
@@ -435,26 +437,40 @@ def test_relative_path_is_taken_from_rootdir(tmp_path: Path) -> None:
     assert lock.entries[0].local_path == tmp_path / "locks" / "alpha"
 
 
-@pytest.mark.parametrize(
-    ("name", "expected"),
-    [
-        ("pylock.toml", True),
-        ("pylock.dev.toml", True),
-        ("pylock.py-3.11.toml", False),
-        ("pylock..toml", False),
-        ("pylock.a.b.toml", False),
-        ("Pylock.toml", False),
-        ("poetry.lock", False),
-        ("requirements.txt", False),
-    ],
-)
-def test_is_pylock_path(name: str, expected: bool) -> None:
-    assert is_pylock_path(Path("some") / name) is expected
+@needs_pylock
+def test_the_registry_reader_reads_from_rootdir_for_the_environment(tmp_path: Path) -> None:
+    (tmp_path / "locks").mkdir()
+    path = write(tmp_path / "locks", f"{HEADER}\n[[packages]]\n{ALPHA}")
+    inputs = Inputs({})
+    windows = read(Path("locks/pylock.toml"), Reading(inputs, tmp_path, WINDOWS_39))
+    assert windows == read_pylock(
+        Path("locks/pylock.toml"), environment=WINDOWS_39, rootdir=tmp_path
+    )
+    assert [(e.name, e.local_path) for e in windows.entries] == [
+        ("alpha", tmp_path / "locks" / "alpha")
+    ]
+    assert list(inputs.files) == [str(path)]
+
+
+@needs_pylock
+def test_the_environment_selects_through_the_registry_reader() -> None:
+    def names(env: dict[str, str]) -> list[str | None]:
+        return [e.name for e in read(GROUPS, Reading(Inputs({}), DATA, env)).entries]
+
+    assert "colorama" in names(WINDOWS_39)
+    assert "colorama" not in names(LINUX_311)
+
+
+def test_a_lock_file_that_cannot_be_read_is_recorded(tmp_path: Path) -> None:
+    inputs = Inputs({})
+    with pytest.raises(PylockError):
+        read_pylock(Path("pylock.toml"), environment=LINUX_311, rootdir=tmp_path, inputs=inputs)
+    assert list(inputs.files) == [str(tmp_path / "pylock.toml")]
 
 
 def test_nothing_heavy_is_imported_with_the_module() -> None:
     code = (
-        "import sys, pytest_deppolicy.pylock\n"
+        "import sys, pytest_deppolicy.sources.pylock\n"
         "print(sorted(m for m in ('tomllib', 'tomli', 'packaging.pylock') if m in sys.modules))"
     )
     result = subprocess.run(
@@ -470,7 +486,7 @@ def test_archive_with_a_file_url(tmp_path: Path) -> None:
         'archive = { url = "file:///opt/wheels/alpha-1.0.tar.gz", hashes = { sha256 = "00" } }'
     )
     path = write(tmp_path, f'{HEADER}\n[[packages]]\nname = "alpha"\n{archive}\n')
-    (entry,) = read(path).entries
+    (entry,) = read_lock(path).entries
     assert (entry.url, entry.local_path) == (
         "file:///opt/wheels/alpha-1.0.tar.gz",
         Path("/opt/wheels/alpha-1.0.tar.gz"),

@@ -27,26 +27,21 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from pytest_deppolicy.checks import evaluate
-from pytest_deppolicy.errors import DepPolicyError, RequirementsFileError
-from pytest_deppolicy.evaluation import Interpreter
 from pytest_deppolicy.checks.findings import Kind
-from pytest_deppolicy.inventory import (
-    Distribution,
+from pytest_deppolicy.environment.direct_url import read_direct_url
+from pytest_deppolicy.environment.interpreter import Interpreter
+from pytest_deppolicy.environment.inventory import Inventory, load_metadata
+from pytest_deppolicy.environment.metadata import (
     Headers,
     MetadataError,
     _is_plain_block,
-    read_direct_url,
     read_installer,
-    read_requires,
-    read_requires_python,
-    scan,
 )
-from pytest_deppolicy.policy import Policy, Source
+from pytest_deppolicy.errors import DepPolicyError, RequirementsFileError
 from pytest_deppolicy.sources.pyproject import read_project
-from pytest_deppolicy.sources.reqfile import parse_requirements_file
 from pytest_deppolicy.sources.records import Entry
-from pytest_deppolicy.settings import Mode, Settings
-from tests.helpers import write_dist
+from pytest_deppolicy.sources.reqfile import parse_requirements_file
+from tests.helpers import environment_of, inventory_of, policy_of, write_dist
 
 FUZZ_ENV = "DEPPOLICY_FUZZ"
 FUZZING = os.environ.get(FUZZ_ENV, "").strip().lower() not in ("", "0", "false", "no")
@@ -338,7 +333,7 @@ metadata_bytes = st.one_of(
     ),
 )
 METADATA_LAYOUTS = (
-    "pkg-1.0.dist-info",  # a trustworthy directory name: METADATA is read on demand
+    "pkg-1.0.dist-info",  # a trustworthy directory name: METADATA is read when loaded
     "Not_Trusted.dist-info",  # the name must come from METADATA
     "pkg-1.0.egg-info",  # PKG-INFO and requires.txt
     "pkg.egg-info",  # an old distutils egg-info file
@@ -365,16 +360,21 @@ def line_bound(path: Path) -> int:
     return max(1, *(len(data.decode(e, errors="replace").splitlines()) for e in ENCODINGS))
 
 
-def metadata_error(
-    read: Callable[[Distribution], object], dist: Distribution
-) -> MetadataError | None:
-    """The MetadataError ``read(dist)`` raises, ``None`` when it returns; anything else
+def metadata_error(read: Callable[[str], object], path: str) -> MetadataError | None:
+    """The MetadataError ``read(path)`` raises, ``None`` when it returns; anything else
     propagates and fails the test."""
     try:
-        read(dist)
+        read(path)
     except MetadataError as exc:
         return exc
     return None
+
+
+def scan(paths: list[str]) -> Inventory:
+    """The inventory on ``paths``, its metadata loaded (or why not, noted)."""
+    inventory = inventory_of(*paths)
+    load_metadata(inventory)
+    return inventory
 
 
 # --- the requirements-file parser ----------------------------------------------------
@@ -552,8 +552,15 @@ def test_metadata_is_read_or_reported_never_raised(
         assert all((dist.version is None) == bool(problems) for dist in dists)
         event(f"{len(dists)} distribution(s), {len(problems)} problem(s)")
         for dist in dists:
-            for read in (read_requires, read_requires_python, read_direct_url, read_installer):
-                error = metadata_error(read, dist)
+            # Loading the metadata read it, or noted why not, for this distribution's files.
+            unread = dist.error or dist.requires_error
+            assert (dist.requires is None) is (unread is not None)
+            assert dist.error is None or dist.requires_python is None
+            errors = [dist.error, dist.requires_error]
+            errors += [
+                metadata_error(read, dist.where) for read in (read_direct_url, read_installer)
+            ]
+            for error in errors:
                 assert error is None or dist.path in (error.file, *error.file.parents)
 
 
@@ -603,11 +610,11 @@ def test_direct_url_json_is_read_or_raises_metadata_error(tmp_path: Path, data: 
         dist_info = write_dist(site, "pkg", "1.0")
         (dist_info / "direct_url.json").write_bytes(data)
         (dist,) = scan([str(site)])
-        error = metadata_error(read_direct_url, dist)
+        error = metadata_error(read_direct_url, dist.where)
         if error is not None:
             assert error.file == dist_info / "direct_url.json"
         else:
-            direct_url = read_direct_url(dist)
+            direct_url = read_direct_url(dist.where)
             assert direct_url is not None
             assert direct_url.url == json.loads(data.decode("utf-8"))["url"]
 
@@ -628,7 +635,7 @@ def test_unreadable_direct_url_json_is_a_metadata_error(tmp_path: Path, text: st
     (dist_info / "direct_url.json").write_text(text, encoding="utf-8")
     (dist,) = scan([str(tmp_path)])
     with pytest.raises(MetadataError):
-        read_direct_url(dist)
+        read_direct_url(dist.where)
 
 
 @pytest.mark.parametrize(
@@ -671,12 +678,7 @@ def evaluate_one(root: Path, site: Path, specifier: str) -> list[str | None]:
         text=f"pkg{specifier}",
         specifier=SpecifierSet(specifier),
     )
-    policy = Policy(
-        settings=Settings(mode=Mode.FAIL, rootdir=root),
-        sources=(Source(path=requirements, entries=(entry,)),),
-        python_rules=(),
-    )
-    evaluation = evaluate(policy, scan([str(site)]), INTERPRETER)
+    evaluation = evaluate(policy_of(root, [entry]), environment_of(site, interpreter=INTERPRETER))
     return [f.installed for f in evaluation.findings if f.kind is Kind.VERSION_MISMATCH]
 
 

@@ -1,34 +1,45 @@
-"""Bad input, as a user meets it: each case exits with status 4 and one exact line.
+"""Bad input at the parser level: every case raises one error class with one exact line.
 
-Every case runs through the plugin (pytester, in-process) and must end with pytest's
-usage-error status, the one ``ERROR: deppolicy: file:line: message`` line on stderr and
-no traceback or INTERNALERROR anywhere.  The requirements-file cases also run through
-``python -m pytest_deppolicy parse``, which must exit 4 with the same message.
+Each reader is called as the plugin calls it, with a project folder as rootdir:
+requirements and lock files through ``read_source``, settings through ``resolve``, the
+project's own files through ``build_policy``; the requirements-file cases also through the
+``python -m pytest_deppolicy parse`` command's ``main``.  The plugin shows the same line
+after ``ERROR: deppolicy:``, its path relative to rootdir, and exits with status 4:
+``tests/acceptance/test_bad_input.py`` checks that end to end for a handful of cases, and
+for the few errors only the plugin makes (ini values pytest refuses, the JSON report).
 """
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import os
-import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Union, cast
 
 import packaging
 import pytest
-from packaging.version import Version
+from packaging.markers import default_environment
 
-from pytest_deppolicy.sources import reqfile
+from pytest_deppolicy import inputs as inputs_module
 from pytest_deppolicy.cli import main
-from tests.helpers import Site
+from pytest_deppolicy.config.options import OPTIONS, Given, Mode, RawValue
+from pytest_deppolicy.config.settings import Settings, resolve
+from pytest_deppolicy.errors import (
+    DepPolicyError,
+    PylockError,
+    RequirementsFileError,
+    SettingsError,
+)
+from pytest_deppolicy.inputs import Inputs
+from pytest_deppolicy.policy import build_policy
+from pytest_deppolicy.sources import read_source
+from pytest_deppolicy.sources.records import Reading, Source
+from pytest_deppolicy.sources.reqfile import parse_requirements_file
 from tests.helpers import marker_error, req_error
-
-pytest_plugins = ["pytester"]
-
 
 USAGE_ERROR = 4
 ROOT = "{root}"  # replaced by the project folder (its real path) in the expected messages
@@ -39,23 +50,17 @@ OPTIONS_HINT = (
     "--only-final, --trusted-host, --use-feature; per requirement --hash and --config-settings"
 )
 SPECIFIER_HINT = "a PEP 440 specifier such as '>=3.10' or '>=3.10,<3.14'"
-# pytest >= 9.1 reports an invalid ini bool as a UsageError, older pytest as a ValueError.
-TRUTH_ERROR = "UsageError" if Version(pytest.__version__) >= Version("9.1") else "ValueError"
 IS_ROOT = getattr(os, "geteuid", lambda: -1)() == 0
+ENVIRONMENT = cast("dict[str, str]", dict(default_environment()))
 
 Content = Union[str, bytes]
 
 
 @pytest.fixture
-def project(
-    pytester: pytest.Pytester, site: Site, monkeypatch: pytest.MonkeyPatch
-) -> pytest.Pytester:
-    """A project with one passing test and one installed distribution."""
-    monkeypatch.delenv("PYTEST_XDIST_WORKER", raising=False)
-    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-    site.add("alpha", "1.0")
-    pytester.makepyfile(test_one="def test_one():\n    pass\n")
-    return pytester
+def root(tmp_path: Path) -> Path:
+    """The project folder, by its real path (as pytest's rootdir and the parse command
+    see it)."""
+    return Path(os.path.realpath(tmp_path))
 
 
 def write_files(root: Path, files: dict[str, Content]) -> None:
@@ -68,30 +73,30 @@ def write_files(root: Path, files: dict[str, Content]) -> None:
             path.write_bytes(content.encode("utf-8"))
 
 
-def real_root(pytester: pytest.Pytester) -> str:
-    return os.path.realpath(pytester.path)
+def read(root: Path, name: str) -> Source:
+    """The source ``root/name``, read as the plugin reads it."""
+    return read_source(root / name, Reading(Inputs(), root, ENVIRONMENT))
 
 
-def assert_usage_error(result: pytest.RunResult, line: str) -> None:
-    """Exit status 4, exactly one non-blank line on stderr, and no traceback anywhere."""
-    everything = "\n".join(result.outlines + result.errlines)
-    assert "Traceback" not in everything
-    assert "INTERNALERROR" not in everything
-    assert [text for text in result.errlines if text.strip()] == [line]
-    assert result.ret == USAGE_ERROR
+def raised(error: type[DepPolicyError], call: Callable[[], object]) -> str:
+    """The one line of the ``error`` that ``call`` raises (exactly that class)."""
+    with pytest.raises(error) as caught:
+        call()
+    assert type(caught.value) is error
+    text = str(caught.value)
+    assert "\n" not in text
+    return text
 
 
-def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "pytest_deppolicy", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        errors="backslashreplace",
-        timeout=120,
-        check=False,
-    )
+def parse_command(
+    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str, list[str]]:
+    """``python -m pytest_deppolicy parse requirements.txt`` in ``root``, in process."""
+    monkeypatch.chdir(root)
+    capsys.readouterr()
+    status = main(["parse", "requirements.txt"])
+    out, err = capsys.readouterr()
+    return status, out, err.splitlines()
 
 
 # --- the requirements file ------------------------------------------------------------
@@ -104,7 +109,6 @@ class Bad:
     files: dict[str, Content]
     location: str  # file:line, relative to the project
     message: str
-    options: dict[str, Any] = field(default_factory=dict)
 
 
 BAD_MARKER = 'python_version >> "3"'
@@ -368,21 +372,25 @@ PARSER_CASES = {
 
 
 @pytest.mark.parametrize("case", PARSER_CASES.values(), ids=PARSER_CASES.keys())
-def test_bad_requirements_file_through_the_plugin(project: pytest.Pytester, case: Bad) -> None:
-    write_files(project.path, case.files)
-    result = project.runpytest("--deppolicy")
-    message = case.message.replace(ROOT, real_root(project))
-    assert_usage_error(result, f"ERROR: deppolicy: {case.location}: {message}")
+def test_bad_requirements_file(root: Path, case: Bad) -> None:
+    write_files(root, case.files)
+    message = case.message.replace(ROOT, str(root))
+    assert raised(RequirementsFileError, lambda: read(root, "requirements.txt")) == (
+        f"{root}/{case.location}: {message}"
+    )
 
 
 @pytest.mark.parametrize("case", PARSER_CASES.values(), ids=PARSER_CASES.keys())
-def test_bad_requirements_file_through_the_parse_command(tmp_path: Path, case: Bad) -> None:
-    write_files(tmp_path, case.files)
-    result = run_cli("parse", "requirements.txt", cwd=tmp_path)
-    root = os.path.realpath(tmp_path)
-    message = case.message.replace(ROOT, root)
-    assert (result.returncode, result.stdout) == (USAGE_ERROR, "")
-    assert result.stderr.splitlines() == [f"{root}/{case.location}: {message}"]
+def test_bad_requirements_file_through_the_parse_command(
+    root: Path, case: Bad, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_files(root, case.files)
+    message = case.message.replace(ROOT, str(root))
+    assert parse_command(root, monkeypatch, capsys) == (
+        USAGE_ERROR,
+        "",
+        [f"{root}/{case.location}: {message}"],
+    )
 
 
 # Special files: a FIFO nobody writes to would block the run forever, /dev/zero never ends,
@@ -406,23 +414,28 @@ def make_special(root: Path, kind: str) -> None:
 
 
 @pytest.mark.parametrize(("kind", "reason"), SPECIAL_INCLUDES.values(), ids=SPECIAL_INCLUDES)
-def test_include_of_a_special_file(project: pytest.Pytester, kind: str, reason: str) -> None:
-    make_special(project.path, kind)
-    write_files(project.path, {"requirements.txt": "alpha==1.0\n-r reqs.txt\n"})
-    root = real_root(project)
-    expected = f"requirements.txt:2: Could not open requirements file {root}/reqs.txt: {reason}"
-    assert_usage_error(project.runpytest("--deppolicy"), f"ERROR: deppolicy: {expected}")
-    result = run_cli("parse", "requirements.txt", cwd=project.path)
-    assert (result.returncode, result.stderr) == (USAGE_ERROR, f"{root}/{expected}\n")
+def test_include_of_a_special_file(
+    root: Path,
+    kind: str,
+    reason: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    make_special(root, kind)
+    write_files(root, {"requirements.txt": "alpha==1.0\n-r reqs.txt\n"})
+    expected = (
+        f"{root}/requirements.txt:2: Could not open requirements file {root}/reqs.txt: {reason}"
+    )
+    assert raised(RequirementsFileError, lambda: read(root, "requirements.txt")) == expected
+    assert parse_command(root, monkeypatch, capsys) == (USAGE_ERROR, "", [expected])
 
 
 @pytest.mark.skipif(not os.path.exists("/dev/zero"), reason="no /dev/zero")
-def test_include_of_a_device_that_never_ends(project: pytest.Pytester) -> None:
-    write_files(project.path, {"requirements.txt": "-r /dev/zero\n"})
-    assert_usage_error(
-        project.runpytest("--deppolicy"),
-        "ERROR: deppolicy: requirements.txt:1: Could not open requirements file /dev/zero: "
-        "it is not a regular file",
+def test_include_of_a_device_that_never_ends(root: Path) -> None:
+    write_files(root, {"requirements.txt": "-r /dev/zero\n"})
+    assert raised(RequirementsFileError, lambda: read(root, "requirements.txt")) == (
+        f"{root}/requirements.txt:1: Could not open requirements file /dev/zero: "
+        "it is not a regular file"
     )
 
 
@@ -430,55 +443,54 @@ def test_include_of_a_device_that_never_ends(project: pytest.Pytester) -> None:
 
 
 def deny_open(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    """Make the parser's ``open`` of ``name`` fail as chmod 000 would (root ignores chmod)."""
+    """Make the inputs' ``open`` of ``name`` fail as chmod 000 would (root ignores chmod);
+    every reader opens its files there."""
 
     def fake_open(file: Any, *args: Any, **kwargs: Any) -> Any:
         if os.path.basename(os.fspath(file)) == name:
             raise PermissionError(13, "Permission denied", os.fspath(file))
         return open(file, *args, **kwargs)
 
-    monkeypatch.setattr(reqfile, "open", fake_open, raising=False)
+    monkeypatch.setattr(inputs_module, "open", fake_open, raising=False)
 
 
 def test_unreadable_requirements_file(
-    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    write_files(project.path, {"requirements.txt": "alpha==1.0\n"})
+    write_files(root, {"requirements.txt": "alpha==1.0\n"})
     deny_open(monkeypatch, "requirements.txt")
-    assert_usage_error(
-        project.runpytest("--deppolicy"),
-        "ERROR: deppolicy: requirements.txt: Could not open requirements file: Permission denied",
-    )
-    capsys.readouterr()
-    assert main(["parse", str(project.path / "requirements.txt")]) == USAGE_ERROR
-    assert capsys.readouterr().err == (
-        f"{project.path}/requirements.txt: Could not open requirements file: Permission denied\n"
-    )
+    expected = f"{root}/requirements.txt: Could not open requirements file: Permission denied"
+    assert raised(RequirementsFileError, lambda: read(root, "requirements.txt")) == expected
+    assert parse_command(root, monkeypatch, capsys) == (USAGE_ERROR, "", [expected])
 
 
-def test_unreadable_included_file(
-    project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    write_files(project.path, {"requirements.txt": "-r base.txt\n", "base.txt": "alpha\n"})
+def test_unreadable_included_file(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_files(root, {"requirements.txt": "-r base.txt\n", "base.txt": "alpha\n"})
     deny_open(monkeypatch, "base.txt")
-    assert_usage_error(
-        project.runpytest("--deppolicy"),
-        f"ERROR: deppolicy: requirements.txt:1: Could not open requirements file "
-        f"{real_root(project)}/base.txt: Permission denied",
+    assert raised(RequirementsFileError, lambda: read(root, "requirements.txt")) == (
+        f"{root}/requirements.txt:1: Could not open requirements file {root}/base.txt: "
+        "Permission denied"
     )
 
 
 @pytest.mark.skipif(IS_ROOT or sys.platform == "win32", reason="root reads a chmod 000 file")
-def test_chmod_000_requirements_file(project: pytest.Pytester) -> None:
-    write_files(project.path, {"requirements.txt": "alpha==1.0\n"})
-    (project.path / "requirements.txt").chmod(0)
+def test_chmod_000_requirements_file(root: Path) -> None:
+    write_files(root, {"requirements.txt": "alpha==1.0\n"})
+    (root / "requirements.txt").chmod(0)
     try:
-        result = project.runpytest("--deppolicy")
+        message = raised(RequirementsFileError, lambda: read(root, "requirements.txt"))
     finally:
-        (project.path / "requirements.txt").chmod(0o644)
-    assert_usage_error(
-        result,
-        "ERROR: deppolicy: requirements.txt: Could not open requirements file: Permission denied",
+        (root / "requirements.txt").chmod(0o644)
+    assert message == (
+        f"{root}/requirements.txt: Could not open requirements file: Permission denied"
+    )
+
+
+def test_unreadable_lock_file(root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_files(root, {"pylock.toml": 'lock-version = "1.0"\n'})
+    deny_open(monkeypatch, "pylock.toml")
+    assert raised(PylockError, lambda: read(root, "pylock.toml")) == (
+        f"{root}/pylock.toml: cannot open lock file: Permission denied"
     )
 
 
@@ -501,15 +513,14 @@ def huge_compiled_file() -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_huge_file_fails_cleanly_in_reasonable_time(project: pytest.Pytester) -> None:
-    write_files(project.path, {"requirements.txt": huge_compiled_file()})
+def test_huge_file_fails_cleanly_in_reasonable_time(root: Path) -> None:
+    write_files(root, {"requirements.txt": huge_compiled_file()})
     started = time.perf_counter()
-    result = project.runpytest("--deppolicy")
+    message = raised(RequirementsFileError, lambda: read(root, "requirements.txt"))
     elapsed = time.perf_counter() - started
-    assert_usage_error(
-        result,
-        f"ERROR: deppolicy: requirements.txt:{HUGE_LINES}: Invalid requirement 'last=1.0': "
-        f"{req_error('last=1.0')} (= is not a valid operator; did you mean ==?)",
+    assert message == (
+        f"{root}/requirements.txt:{HUGE_LINES}: Invalid requirement 'last=1.0': "
+        f"{req_error('last=1.0')} (= is not a valid operator; did you mean ==?)"
     )
     assert elapsed < 60, f"{elapsed:.1f}s to read {HUGE_LINES} lines"
 
@@ -520,7 +531,7 @@ def test_long_run_of_whitespace_is_read_in_linear_time(tmp_path: Path) -> None:
     path = tmp_path / "requirements.txt"
     path.write_text(f'alpha==1.0{spaces}; python_version >= "3"\nbeta{spaces}\n', "utf-8")
     started = time.perf_counter()
-    entries = reqfile.parse_requirements_file(path, environ={}, cwd=tmp_path)
+    entries = parse_requirements_file(path, environ={}, cwd=tmp_path)
     elapsed = time.perf_counter() - started
     assert [(entry.name, str(entry.specifier)) for entry in entries] == [
         ("alpha", "==1.0"),
@@ -529,205 +540,250 @@ def test_long_run_of_whitespace_is_read_in_linear_time(tmp_path: Path) -> None:
     assert elapsed < 5, f"{elapsed:.1f}s for two long lines"
 
 
-# --- settings, ini values and the project's own files --------------------------------
+# --- settings: what the command line and the ini file say ---------------------------------
 
 
 @dataclass(frozen=True)
 class BadSetting:
-    args: tuple[str, ...]
+    """A raw value as plugin.py hands it to ``resolve``, and the project files around it."""
+
+    key: str
+    value: RawValue
+    origin: str  # a flag, "-o", or the name of the ini file the value was read from
     files: dict[str, Content]
-    message: str  # the whole line after "ERROR: "
+    message: str
+
+    def given(self, root: Path) -> Given:
+        ini = next(option.ini for option in OPTIONS if option.key == self.key)
+        if self.origin.startswith("--"):
+            return Given(self.value, self.origin)
+        if self.origin == "-o":
+            return Given(self.value, f"-o {ini}", None, ini)
+        return Given(self.value, f"{ini} in the ini file", root / self.origin, ini)
 
 
 NOT_A_FILE = "policy source is not a file"
 SETTING_CASES = {
     "requirements: a directory on the command line": BadSetting(
-        ("--deppolicy", "--deppolicy-requirements", "requirements"),
+        "requirements",
+        ["requirements"],
+        "--deppolicy-requirements",
         {"requirements/base.txt": "alpha\n"},
-        f"deppolicy: {NOT_A_FILE}: requirements (from --deppolicy-requirements)",
+        f"{NOT_A_FILE}: requirements (from --deppolicy-requirements)",
     ),
     "requirements: a directory in the ini file": BadSetting(
-        ("--deppolicy",),
+        "requirements",
+        ["reqs"],
+        "tox.ini",
         {"tox.ini": "[pytest]\ndeppolicy_requirements =\n    reqs\n", "reqs/base.txt": "alpha\n"},
-        f"deppolicy: tox.ini:2: {NOT_A_FILE}: reqs (from deppolicy_requirements in the ini file)",
+        f"{ROOT}/tox.ini:2: {NOT_A_FILE}: reqs (from deppolicy_requirements in the ini file)",
     ),
     "requirements: a missing file on the command line": BadSetting(
-        ("--deppolicy-requirements", "requirements-dev.txt"),
+        "requirements",
+        ["requirements-dev.txt"],
+        "--deppolicy-requirements",
         {},
-        "deppolicy: policy source not found: requirements-dev.txt (from --deppolicy-requirements)",
+        "policy source not found: requirements-dev.txt (from --deppolicy-requirements)",
     ),
     "requirements: a missing file in pyproject.toml": BadSetting(
-        ("--deppolicy",),
+        "requirements",
+        ["requirements.txt", "missing.txt"],
+        "pyproject.toml",
         {
             "pyproject.toml": "[tool.pytest.ini_options]\n"
             'deppolicy_requirements = ["requirements.txt", "missing.txt"]\n',
             "requirements.txt": "alpha\n",
         },
-        "deppolicy: pyproject.toml:2: policy source not found: missing.txt "
+        f"{ROOT}/pyproject.toml:2: policy source not found: missing.txt "
         "(from deppolicy_requirements in the ini file)",
     ),
     "requirements: a FIFO": BadSetting(
-        ("--deppolicy", "--deppolicy-requirements", "fifo"),
+        "requirements",
+        ["fifo"],
+        "--deppolicy-requirements",
         {},
-        f"deppolicy: {NOT_A_FILE}: fifo (from --deppolicy-requirements)",
+        f"{NOT_A_FILE}: fifo (from --deppolicy-requirements)",
     ),
     "python: no operator": BadSetting(
-        ("--deppolicy-python", "3.11"),
+        "python",
+        "3.11",
+        "--deppolicy-python",
         {},
-        f"deppolicy: invalid Python specifier '3.11' ({SPECIFIER_HINT}; from --deppolicy-python)",
+        f"invalid Python specifier '3.11' ({SPECIFIER_HINT}; from --deppolicy-python)",
     ),
     "python: not a version": BadSetting(
-        ("--deppolicy-python=>=three",),
+        "python",
+        ">=three",
+        "--deppolicy-python",
         {},
-        f"deppolicy: invalid Python specifier '>=three' ({SPECIFIER_HINT}; "
-        "from --deppolicy-python)",
+        f"invalid Python specifier '>=three' ({SPECIFIER_HINT}; from --deppolicy-python)",
     ),
     "python: in the ini file": BadSetting(
-        (),
+        "python",
+        ">= 3.10, < 3.x",
+        "tox.ini",
         {"tox.ini": "[pytest]\ndeppolicy_mode = fail\ndeppolicy_python = >= 3.10, < 3.x\n"},
-        f"deppolicy: tox.ini:3: invalid Python specifier '>= 3.10, < 3.x' ({SPECIFIER_HINT}; "
+        f"{ROOT}/tox.ini:3: invalid Python specifier '>= 3.10, < 3.x' ({SPECIFIER_HINT}; "
         "from deppolicy_python in the ini file)",
     ),
+    # pytest hands over the TOML float 3.10 as the string '3.1' (checked end to end).
     "python: a TOML float in pyproject.toml": BadSetting(
-        (),
+        "python",
+        "3.1",
+        "pyproject.toml",
         {"pyproject.toml": "[tool.pytest.ini_options]\ndeppolicy_python = 3.10\n"},
-        f"deppolicy: pyproject.toml:2: invalid Python specifier '3.1' ({SPECIFIER_HINT}; "
+        f"{ROOT}/pyproject.toml:2: invalid Python specifier '3.1' ({SPECIFIER_HINT}; "
         "from deppolicy_python in the ini file)",
     ),
     "python: with -o": BadSetting(
-        ("-o", "deppolicy_python=~=3"),
+        "python",
+        "~=3",
+        "-o",
         {},
-        f"deppolicy: invalid Python specifier '~=3' ({SPECIFIER_HINT}; from -o deppolicy_python)",
+        f"invalid Python specifier '~=3' ({SPECIFIER_HINT}; from -o deppolicy_python)",
     ),
     "mode: unknown on the command line": BadSetting(
-        ("--deppolicy=strict",),
+        "mode",
+        "strict",
+        "--deppolicy",
         {},
-        "deppolicy: unknown deppolicy mode 'strict' (use fail, warn or off; from --deppolicy)",
+        "unknown deppolicy mode 'strict' (use fail, warn or off; from --deppolicy)",
     ),
     "mode: unknown in setup.cfg": BadSetting(
-        (),
+        "mode",
+        "error",
+        "setup.cfg",
         {"setup.cfg": "[metadata]\nname = demo\n\n[tool:pytest]\ndeppolicy_mode = error\n"},
-        "deppolicy: setup.cfg:5: unknown deppolicy mode 'error' "
+        f"{ROOT}/setup.cfg:5: unknown deppolicy mode 'error' "
         "(use fail, warn or off; from deppolicy_mode in the ini file)",
     ),
     "mode: a TOML integer": BadSetting(
-        (),
+        "mode",
+        "1",
+        "pyproject.toml",
         {"pyproject.toml": "[tool.pytest.ini_options]\ndeppolicy_mode = 1\n"},
-        "deppolicy: pyproject.toml:2: unknown deppolicy mode '1' "
+        f"{ROOT}/pyproject.toml:2: unknown deppolicy mode '1' "
         "(use fail, warn or off; from deppolicy_mode in the ini file)",
     ),
-    "bool: strict = maybe": BadSetting(
-        (),
-        {"pytest.ini": "[pytest]\ndeppolicy_strict = maybe\n"},
-        f"deppolicy: pytest.ini:2: invalid value for deppolicy_strict: "
-        f"{TRUTH_ERROR}: invalid truth value 'maybe'",
-    ),
-    "bool: require_pins = yes please": BadSetting(
-        (),
-        {"tox.ini": "[pytest]\n\ndeppolicy_require_pins = yes please\n"},
-        f"deppolicy: tox.ini:3: invalid value for deppolicy_require_pins: "
-        f"{TRUTH_ERROR}: invalid truth value 'yes please'",
-    ),
-    "bool: check_dependencies = 2 with -o": BadSetting(
-        ("-o", "deppolicy_check_dependencies=2"),
-        {},
-        f"deppolicy: invalid value for deppolicy_check_dependencies: "
-        f"{TRUTH_ERROR}: invalid truth value '2'",
-    ),
-    "bool: python_version_file = enabled": BadSetting(
-        (),
-        {"pytest.ini": "[pytest]\ndeppolicy_python_version_file = enabled\n"},
-        f"deppolicy: pytest.ini:2: invalid value for deppolicy_python_version_file: "
-        f"{TRUTH_ERROR}: invalid truth value 'enabled'",
-    ),
     "annotations: unknown on the command line": BadSetting(
-        ("--deppolicy-annotations", "gitlab"),
+        "annotations",
+        "gitlab",
+        "--deppolicy-annotations",
         {},
-        "deppolicy: unknown annotations kind 'gitlab' (use github or none; "
-        "from --deppolicy-annotations)",
+        "unknown annotations kind 'gitlab' (use github or none; from --deppolicy-annotations)",
     ),
     "annotations: unknown in the ini file": BadSetting(
-        (),
+        "annotations",
+        "azure",
+        "pytest.ini",
         {"pytest.ini": "[pytest]\ndeppolicy_annotations = azure\n"},
-        "deppolicy: pytest.ini:2: unknown annotations kind 'azure' (use github or none; "
+        f"{ROOT}/pytest.ini:2: unknown annotations kind 'azure' (use github or none; "
         "from deppolicy_annotations in the ini file)",
     ),
-    "report: a directory": BadSetting(
-        ("--deppolicy", "--deppolicy-report", "out"),
-        {"out/keep": ""},
-        "deppolicy: out: cannot write the JSON report: Is a directory",
-    ),
-    "report: a directory named in the ini file": BadSetting(
-        (),
-        {"pytest.ini": "[pytest]\ndeppolicy_report = .\n"},
-        "deppolicy: .: cannot write the JSON report: Is a directory",
-    ),
-    "python-version file: not a version": BadSetting(
-        (),
-        {
-            "pytest.ini": "[pytest]\ndeppolicy_python_version_file = true\n",
-            ".python-version": "# pyenv\n\nsystem\n",
-        },
-        "deppolicy: .python-version:3: cannot read a Python version from 'system' "
+}
+
+
+@pytest.mark.parametrize("case", SETTING_CASES.values(), ids=SETTING_CASES.keys())
+def test_bad_setting(root: Path, case: BadSetting) -> None:
+    if case.value == ["fifo"]:
+        if not hasattr(os, "mkfifo"):
+            pytest.skip("no FIFOs on this platform")
+        os.mkfifo(root / "fifo")
+    write_files(root, case.files)
+    given = {case.key: case.given(root)}
+    assert raised(
+        SettingsError, lambda: resolve(given, rootdir=root, invocation_dir=root, environ={})
+    ) == case.message.replace(ROOT, str(root))
+
+
+def test_requirements_that_are_a_symlink_loop(root: Path) -> None:
+    try:
+        (root / "requirements.txt").symlink_to("requirements.txt")
+    except OSError as e:  # pragma: no cover - Windows without the privilege
+        pytest.skip(f"cannot create a symlink: {e}")
+    given = {"requirements": Given(["requirements.txt"], "--deppolicy-requirements")}
+    assert raised(
+        SettingsError, lambda: resolve(given, rootdir=root, invocation_dir=root, environ={})
+    ) == ("policy source not found: requirements.txt (from --deppolicy-requirements)")
+
+
+# --- the project's own files: pyproject.toml and .python-version ----------------------
+
+PROJECT_FILE_CASES = {
+    "python-version file: not a version": (
+        {".python-version": "# pyenv\n\nsystem\n"},
+        ".python-version:3: cannot read a Python version from 'system' "
         "(write a version such as 3.11 or 3.11.7)",
     ),
-    "python-version file: binary garbage": BadSetting(
-        ("-o", "deppolicy_python_version_file=true"),
+    "python-version file: binary garbage": (
         {".python-version": b"\xff\xfe\x00garbage"},
-        "deppolicy: .python-version: cannot read file: UnicodeDecodeError",
+        ".python-version: cannot read file: UnicodeDecodeError",
     ),
-    "python-version file: a directory": BadSetting(
-        ("-o", "deppolicy_python_version_file=1"),
+    "python-version file: a directory": (
         {".python-version/3.11": ""},
-        "deppolicy: .python-version: cannot read file: IsADirectoryError",
+        ".python-version: cannot read file: IsADirectoryError",
     ),
-    "pyproject: invalid requires-python": BadSetting(
-        ("--deppolicy",),
+    "pyproject: invalid requires-python": (
         {"pyproject.toml": '[project]\nname = "demo"\nrequires-python = ">=3.8.*"\n'},
-        "deppolicy: pyproject.toml:3: invalid requires-python '>=3.8.*' "
+        "pyproject.toml:3: invalid requires-python '>=3.8.*' "
         "(a PEP 440 specifier such as '>=3.10')",
     ),
-    "pyproject: requires-python is not a string": BadSetting(
-        ("--deppolicy",),
+    "pyproject: requires-python is not a string": (
         {"pyproject.toml": '[project]\nname = "demo"\nrequires-python = 3.10\n'},
-        "deppolicy: pyproject.toml:3: [project] requires-python is not a string",
+        "pyproject.toml:3: [project] requires-python is not a string",
     ),
-    "pyproject: [project] is not a table": BadSetting(
-        ("--deppolicy",),
+    "pyproject: [project] is not a table": (
         {"pyproject.toml": 'project = "demo"\n'},
-        "deppolicy: pyproject.toml: [project] is not a table",
+        "pyproject.toml: [project] is not a table",
     ),
-    # pytest >= 9 reads pyproject.toml even beside a pytest.ini, unless -c names the ini file.
-    "pyproject: not UTF-8": BadSetting(
-        ("--deppolicy", "-c", "pytest.ini"),
-        {"pytest.ini": "[pytest]\n", "pyproject.toml": b'[project]\nname = "caf\xe9"\n'},
-        "deppolicy: pyproject.toml: cannot read file: 'utf-8' codec can't decode byte 0xe9 "
+    "pyproject: not UTF-8": (
+        {"pyproject.toml": b'[project]\nname = "caf\xe9"\n'},
+        "pyproject.toml: cannot read file: 'utf-8' codec can't decode byte 0xe9 "
         "in position 21: invalid continuation byte",
     ),
-    "pylock: invalid TOML": BadSetting(
-        ("--deppolicy", "--deppolicy-requirements", "pylock.toml"),
-        {"pylock.toml": 'lock-version = "1.0"\ncreated-by = "hand"\npackages = [\n'},
-        "deppolicy: pylock.toml:3: invalid TOML: Invalid value",
-    ),
-    "pylock: not UTF-8": BadSetting(
-        ("--deppolicy",),
-        {"pylock.toml": b'lock-version = "1.0"\ncreated-by = "caf\xe9"\npackages = []\n'},
-        "deppolicy: pylock.toml:2: lock file is not UTF-8: invalid continuation byte (byte 0xe9)",
+    "pyproject: not TOML names the line": (
+        {"pyproject.toml": '\n[project\nname = "x"\n'},
+        "pyproject.toml:2: invalid TOML: Expected ']' at the end of a table declaration",
     ),
 }
 
 
 @pytest.mark.parametrize(
-    "case",
+    ("files", "message"), PROJECT_FILE_CASES.values(), ids=PROJECT_FILE_CASES.keys()
+)
+def test_bad_project_file(root: Path, files: dict[str, Content], message: str) -> None:
+    write_files(root, files)
+    settings = Settings(mode=Mode.FAIL, rootdir=root, python_version_file=True)
+    assert raised(SettingsError, lambda: build_policy(settings, [], Inputs())) == (
+        f"{root}/{message}"
+    )
+
+
+# --- lock files ---------------------------------------------------------------------------
+
+LOCK_CASES = {
+    "pylock: invalid TOML": (
+        'lock-version = "1.0"\ncreated-by = "hand"\npackages = [\n',
+        "pylock.toml:3: invalid TOML: Invalid value",
+    ),
+    "pylock: not UTF-8": (
+        b'lock-version = "1.0"\ncreated-by = "caf\xe9"\npackages = []\n',
+        "pylock.toml:2: lock file is not UTF-8: invalid continuation byte (byte 0xe9)",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
     [
-        *(pytest.param(case, id=name) for name, case in SETTING_CASES.items()),
+        *(
+            pytest.param(content, message, id=name)
+            for name, (content, message) in LOCK_CASES.items()
+        ),
         pytest.param(
-            BadSetting(
-                ("--deppolicy",),
-                {"pylock.toml": 'lock-version = "2.0"\ncreated-by = "hand"\npackages = []\n'},
-                "deppolicy: pylock.toml:1: unsupported lock-version '2.0' "
-                f"(packaging {packaging.__version__} reads lock-version 1.x)",
-            ),
+            'lock-version = "2.0"\ncreated-by = "hand"\npackages = []\n',
+            "pylock.toml:1: unsupported lock-version '2.0' "
+            f"(packaging {packaging.__version__} reads lock-version 1.x)",
             id="pylock: unknown lock-version",
             marks=pytest.mark.skipif(
                 importlib.util.find_spec("packaging.pylock") is None,
@@ -736,78 +792,6 @@ SETTING_CASES = {
         ),
     ],
 )
-def test_bad_setting(project: pytest.Pytester, case: BadSetting) -> None:
-    if "fifo" in case.args:
-        if not hasattr(os, "mkfifo"):
-            pytest.skip("no FIFOs on this platform")
-        os.mkfifo(project.path / "fifo")
-    write_files(project.path, case.files)
-    assert_usage_error(project.runpytest(*case.args), f"ERROR: {case.message}")
-
-
-def test_pyproject_that_is_not_toml_is_pytests_own_usage_error(project: pytest.Pytester) -> None:
-    """Without another ini file pytest reads pyproject.toml first, and refuses it itself."""
-    write_files(project.path, {"pyproject.toml": '[project\nname = "demo"\n'})
-    result = project.runpytest("--deppolicy")
-    assert result.ret == USAGE_ERROR
-    assert "Traceback" not in "\n".join(result.outlines + result.errlines)
-    result.stderr.fnmatch_lines([f"ERROR: {project.path}/pyproject.toml: *"])
-
-
-def test_pyproject_that_is_not_toml_names_the_line(project: pytest.Pytester) -> None:
-    write_files(
-        project.path, {"pytest.ini": "[pytest]\n", "pyproject.toml": '\n[project\nname = "x"\n'}
-    )
-    assert_usage_error(
-        project.runpytest("--deppolicy", "-c", "pytest.ini"),
-        "ERROR: deppolicy: pyproject.toml:2: invalid TOML: "
-        "Expected ']' at the end of a table declaration",
-    )
-
-
-def test_report_under_a_file(project: pytest.Pytester) -> None:
-    write_files(project.path, {"build": "not a folder\n"})
-    assert_usage_error(
-        project.runpytest("--deppolicy", "--deppolicy-report", "build/report.json"),
-        "ERROR: deppolicy: build/report.json: cannot write the JSON report: Not a directory",
-    )
-
-
-def test_requirements_that_are_a_symlink_loop(project: pytest.Pytester) -> None:
-    try:
-        (project.path / "requirements.txt").symlink_to("requirements.txt")
-    except OSError as e:  # pragma: no cover - Windows without the privilege
-        pytest.skip(f"cannot create a symlink: {e}")
-    assert_usage_error(
-        project.runpytest("--deppolicy", "--deppolicy-requirements", "requirements.txt"),
-        "ERROR: deppolicy: policy source not found: requirements.txt "
-        "(from --deppolicy-requirements)",
-    )
-
-
-def test_report_into_a_symlink_loop(project: pytest.Pytester) -> None:
-    try:
-        (project.path / "report.json").symlink_to("report.json")
-    except OSError as e:  # pragma: no cover - Windows without the privilege
-        pytest.skip(f"cannot create a symlink: {e}")
-    assert_usage_error(
-        project.runpytest("--deppolicy", "--deppolicy-report", "report.json"),
-        "ERROR: deppolicy: report.json: cannot write the JSON report: "
-        "Too many levels of symbolic links",
-    )
-
-
-def test_unreadable_lock_file(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
-    write_files(project.path, {"pylock.toml": 'lock-version = "1.0"\n'})
-    read_bytes = Path.read_bytes
-
-    def fake_read_bytes(self: Path) -> bytes:
-        if self.name == "pylock.toml":
-            raise PermissionError(13, "Permission denied", str(self))
-        return read_bytes(self)
-
-    monkeypatch.setattr(Path, "read_bytes", fake_read_bytes)
-    assert_usage_error(
-        project.runpytest("--deppolicy"),
-        "ERROR: deppolicy: pylock.toml: cannot open lock file: Permission denied",
-    )
+def test_bad_lock_file(root: Path, case: Content, message: str) -> None:
+    write_files(root, {"pylock.toml": case})
+    assert raised(PylockError, lambda: read(root, "pylock.toml")) == f"{root}/{message}"

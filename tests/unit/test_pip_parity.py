@@ -40,7 +40,8 @@ UNSET = ("UNSET_DIR",)
 
 
 @pytest.fixture(scope="module")
-def session() -> Any:
+def pip_session() -> Any:
+    """pip's HTTP session, which its parser needs (it never goes online here)."""
     return network_session.PipSession()
 
 
@@ -127,9 +128,9 @@ def test_the_corpus_covers_every_form() -> None:
 
 @pytest.mark.parametrize("path", CORPUS, ids=[path.name for path in CORPUS])
 @pytest.mark.usefixtures("pip_world")
-def test_corpus_file_parses_as_pip_parses_it(path: Path, session: Any) -> None:
+def test_corpus_file_parses_as_pip_parses_it(path: Path, pip_session: Any) -> None:
     constraint = is_constraints_file(path)
-    expected = pip_entries(path, session, constraint=constraint)
+    expected = pip_entries(path, pip_session, constraint=constraint)
     assert expected, "every corpus file holds requirements"
     assert our_entries(path, constraint=constraint) == expected
 
@@ -184,11 +185,13 @@ INVALID = {
 
 @pytest.mark.parametrize("line", INVALID.values(), ids=INVALID.keys())
 @pytest.mark.usefixtures("pip_world")
-def test_invalid_line_is_refused_by_pip_and_by_us(line: str, tmp_path: Path, session: Any) -> None:
+def test_invalid_line_is_refused_by_pip_and_by_us(
+    line: str, tmp_path: Path, pip_session: Any
+) -> None:
     constraint = line.startswith("C:")
     path = write_beside_corpus(tmp_path, line.removeprefix("C:"))
     with pytest.raises(Exception):  # noqa: B017, PT011 - pip raises many types
-        pip_entries(path, session, constraint=constraint)
+        pip_entries(path, pip_session, constraint=constraint)
     with pytest.raises(RequirementsFileError) as caught:
         parse_requirements_file(path, constraint=constraint, environ=ENVIRON, cwd=DATA)
     assert (caught.value.path, caught.value.line) == (str(path), 1)
@@ -202,11 +205,11 @@ def write_beside_corpus(tmp_path: Path, text: str) -> Path:
 
 
 @pytest.mark.usefixtures("pip_world")
-def test_include_cycle_is_refused_by_pip_and_by_us(tmp_path: Path, session: Any) -> None:
+def test_include_cycle_is_refused_by_pip_and_by_us(tmp_path: Path, pip_session: Any) -> None:
     (tmp_path / "a.txt").write_text("requests\n-r b.txt\n")
     (tmp_path / "b.txt").write_text("-r a.txt\n")
     with pytest.raises(Exception, match="recursively references itself"):
-        pip_entries(tmp_path / "a.txt", session, constraint=False)
+        pip_entries(tmp_path / "a.txt", pip_session, constraint=False)
     with pytest.raises(RequirementsFileError, match="Include cycle"):
         parse_requirements_file(tmp_path / "a.txt", environ=ENVIRON, cwd=DATA)
 
@@ -249,12 +252,12 @@ DELIBERATE_DIVERGENCES = {
 )
 @pytest.mark.usefixtures("pip_world")
 def test_deliberate_divergence(
-    make_case: Any, tmp_path: Path, session: Any, monkeypatch: pytest.MonkeyPatch
+    make_case: Any, tmp_path: Path, pip_session: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path, we_refuse = make_case(tmp_path)
     # On a Latin-1 locale pip reads the undecodable file; pretend to be on one.
     monkeypatch.setattr(req_file, "get_locale_encoding", lambda: "latin-1")
-    pip_refuses = refuses(lambda: pip_entries(path, session, constraint=False))
+    pip_refuses = refuses(lambda: pip_entries(path, pip_session, constraint=False))
     we_refused = refuses(lambda: our_entries(path, constraint=False), RequirementsFileError)
     assert (pip_refuses, we_refused) == (not we_refuse, we_refuse)
 

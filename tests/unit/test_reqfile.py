@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from pytest_deppolicy.sources import reqfile
 from pytest_deppolicy.errors import RequirementsFileError
+from pytest_deppolicy.inputs import Inputs
+from pytest_deppolicy.sources import reqfile
+from pytest_deppolicy.sources.records import Entry, Reading, Source
 from pytest_deppolicy.sources.reqfile import _simple_pin, parse_requirements_file, preprocess
-from pytest_deppolicy.sources.records import Entry
-from tests.helpers import DATA
-from tests.helpers import marker_error, req_error, wheel_error
+from tests.helpers import DATA, marker_error, req_error, wheel_error
 
 OPTIONS_HINT = (
     "-r, -c, -e, -i, --extra-index-url, --no-index, -f, --no-binary, --only-binary, "
@@ -29,7 +29,7 @@ SHA_B = "b" * 64
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def workspace(tmp_path: Path) -> Path:
     """A folder with local projects and artefacts, used as the current directory."""
     for folder, marker in (
         ("pkg", "pyproject.toml"),
@@ -271,19 +271,19 @@ FORMS = {
 
 
 @pytest.mark.parametrize(("line", "expected"), FORMS.values(), ids=FORMS.keys())
-def test_requirement_form(project: Path, line: str, expected: dict[str, Any]) -> None:
-    entry = parse_one(project, line.replace("{dir}", project.name))
+def test_requirement_form(workspace: Path, line: str, expected: dict[str, Any]) -> None:
+    entry = parse_one(workspace, line.replace("{dir}", workspace.name))
     url = expected["url"]
     if url is not None and url.startswith("{uri:"):
-        expected = {**expected, "url": (project / url[5:-1]).as_uri()}
-    assert summary(entry, project) == expected
+        expected = {**expected, "url": (workspace / url[5:-1]).as_uri()}
+    assert summary(entry, workspace) == expected
 
 
-def test_entry_records_its_source_line_and_text(project: Path) -> None:
-    entries = parse(project, "\n# pins\nrequests==2.31.0  # pinned\n\n-e ./pkg\n")
+def test_entry_records_its_source_line_and_text(workspace: Path) -> None:
+    entries = parse(workspace, "\n# pins\nrequests==2.31.0  # pinned\n\n-e ./pkg\n")
     assert [(e.source, e.line, e.text) for e in entries] == [
-        (project / "requirements.txt", 3, "requests==2.31.0"),
-        (project / "requirements.txt", 5, "-e ./pkg"),
+        (workspace / "requirements.txt", 3, "requests==2.31.0"),
+        (workspace / "requirements.txt", 5, "-e ./pkg"),
     ]
     assert not any(e.constraint for e in entries)
 
@@ -341,8 +341,8 @@ PER_REQUIREMENT = {
 
 
 @pytest.mark.parametrize(("line", "hashes"), PER_REQUIREMENT.values(), ids=PER_REQUIREMENT.keys())
-def test_per_requirement_option(project: Path, line: str, hashes: tuple[str, ...]) -> None:
-    assert parse_one(project, line).hashes == hashes
+def test_per_requirement_option(workspace: Path, line: str, hashes: tuple[str, ...]) -> None:
+    assert parse_one(workspace, line).hashes == hashes
 
 
 @pytest.mark.parametrize(
@@ -446,22 +446,22 @@ def test_environ_defaults_to_os_environ(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_cwd_defaults_to_the_current_directory(
-    project: Path, monkeypatch: pytest.MonkeyPatch
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.chdir(project)
-    path = write(project / "sub" / "r.txt", "./pkg\n")
-    assert parse_requirements_file(path)[0].local_path == project / "pkg"
+    monkeypatch.chdir(workspace)
+    path = write(workspace / "sub" / "r.txt", "./pkg\n")
+    assert parse_requirements_file(path)[0].local_path == workspace / "pkg"
 
 
-def test_local_paths_resolve_against_cwd_not_the_file(project: Path) -> None:
-    path = write(project / "sub" / "r.txt", "./pkg\n")
-    assert parse_requirements_file(path, cwd=project)[0].local_path == project / "pkg"
+def test_local_paths_resolve_against_cwd_not_the_file(workspace: Path) -> None:
+    path = write(workspace / "sub" / "r.txt", "./pkg\n")
+    assert parse_requirements_file(path, cwd=workspace)[0].local_path == workspace / "pkg"
 
 
-def test_relative_file_path_resolves_against_cwd(project: Path) -> None:
-    write(project / "sub" / "r.txt", "foo\n")
-    (entry,) = parse_requirements_file(Path("sub/r.txt"), cwd=project, environ={})
-    assert entry.source == project / "sub" / "r.txt"
+def test_relative_file_path_resolves_against_cwd(workspace: Path) -> None:
+    write(workspace / "sub" / "r.txt", "foo\n")
+    (entry,) = parse_requirements_file(Path("sub/r.txt"), cwd=workspace, environ={})
+    assert entry.source == workspace / "sub" / "r.txt"
 
 
 # --- encodings -----------------------------------------------------------------------
@@ -536,6 +536,91 @@ def test_file_url_include_is_read_locally(tmp_path: Path) -> None:
     other = write(tmp_path / "elsewhere" / "other.txt", "requests\n")
     (entry,) = parse(tmp_path, f"-r {other.as_uri()}\n")
     assert (entry.name, entry.source) == ("requests", other)
+
+
+# --- the sources registry's reader, and what a read records ---------------------------
+
+
+def read_in(rootdir: Path, name: str = "requirements.txt", **environ: str) -> tuple[Source, Inputs]:
+    inputs = Inputs(environ)
+    return reqfile.read(rootdir / name, Reading(inputs, rootdir, {})), inputs
+
+
+def test_read_returns_a_requirements_source(workspace: Path) -> None:
+    write(workspace / "requirements.txt", "requests==2.31.0\n./pkg\n")
+    source, _ = read_in(workspace)
+    assert (source.path, source.format, source.compiled) == (
+        workspace / "requirements.txt",
+        "requirements",
+        False,
+    )
+    assert [(e.name, str(e.specifier), e.local_path) for e in source.entries] == [
+        ("requests", "==2.31.0", None),
+        (None, "", workspace / "pkg"),
+    ]
+    assert (source.requires_python, source.requires_python_line) == (None, None)
+
+
+def test_read_takes_local_paths_from_rootdir(
+    workspace: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
+    write(workspace / "reqs" / "local.txt", "./pkg\n")
+    source, _ = read_in(workspace, "reqs/local.txt")
+    assert [e.local_path for e in source.entries] == [workspace / "pkg"]
+
+
+COMPILED_HEADERS = {
+    "pip-compile": ("#\n# This file is autogenerated by pip-compile with Python 3.11\n#\n", True),
+    "uv": ("# This file was autogenerated by uv via the following command:\n", True),
+    "written by hand": ("# pinned by hand, not autogenerated\n", False),
+    "past the first kilobyte": ("#" * 1024 + "\n# autogenerated by pip-compile\n", False),
+}
+
+
+@pytest.mark.parametrize(("header", "compiled"), COMPILED_HEADERS.values(), ids=COMPILED_HEADERS)
+def test_read_says_whether_a_tool_compiled_the_file(
+    tmp_path: Path, header: str, compiled: bool
+) -> None:
+    write(tmp_path / "requirements.txt", header + "requests==2.31.0\n")
+    source, _ = read_in(tmp_path)
+    assert (source.compiled, [e.name for e in source.entries]) == (compiled, ["requests"])
+
+
+def test_every_file_read_or_looked_at_is_recorded(workspace: Path) -> None:
+    write(workspace / "requirements.txt", "-r base.txt\n-c pins.txt\n./pkg\n")
+    write(workspace / "base.txt", "click\n")
+    write(workspace / "pins.txt", "click==8.1.7\n")
+    _, inputs = read_in(workspace)
+    assert set(inputs.files) == {
+        str(workspace / name)
+        for name in ("requirements.txt", "base.txt", "pins.txt", "pkg", "pkg/pyproject.toml")
+    }
+
+
+def test_a_file_that_fails_to_open_is_recorded_too(tmp_path: Path) -> None:
+    write(tmp_path / "requirements.txt", "-r missing.txt\n")
+    inputs = Inputs({})
+    with pytest.raises(RequirementsFileError):
+        parse_requirements_file(tmp_path / "requirements.txt", cwd=tmp_path, inputs=inputs)
+    assert set(inputs.files) == {str(tmp_path / "requirements.txt"), str(tmp_path / "missing.txt")}
+
+
+def test_environment_variables_are_read_through_the_inputs(tmp_path: Path) -> None:
+    write(
+        tmp_path / "requirements.txt", "app==${VERSION}\nlib @ https://${TOKEN}@x.example/l.zip\n"
+    )
+    source, inputs = read_in(tmp_path, VERSION="2.4.1")
+    assert [str(e.specifier) for e in source.entries] == ["==2.4.1", ""]
+    assert source.entries[1].url == "https://${TOKEN}@x.example/l.zip"
+    assert inputs.environ.used == {"VERSION": "2.4.1", "TOKEN": None}
+
+
+def test_inputs_win_over_environ(tmp_path: Path) -> None:
+    path = write(tmp_path / "requirements.txt", "app==${VERSION}\n")
+    inputs = Inputs({"VERSION": "1.0"})
+    (entry,) = parse_requirements_file(path, environ={"VERSION": "2.0"}, inputs=inputs)
+    assert str(entry.specifier) == "==1.0"
 
 
 # --- errors ----------------------------------------------------------------------------
@@ -736,11 +821,11 @@ ERRORS = {
 
 
 @pytest.mark.parametrize(("text", "message"), ERRORS.values(), ids=ERRORS.keys())
-def test_error_message(project: Path, text: str, message: str) -> None:
+def test_error_message(workspace: Path, text: str, message: str) -> None:
     with pytest.raises(RequirementsFileError) as caught:
-        parse(project, text + "\n")
-    assert str(caught.value) == message.replace("{tmp}", str(project))
-    assert (caught.value.path, caught.value.line) == (str(project / "requirements.txt"), 1)
+        parse(workspace, text + "\n")
+    assert str(caught.value) == message.replace("{tmp}", str(workspace))
+    assert (caught.value.path, caught.value.line) == (str(workspace / "requirements.txt"), 1)
 
 
 CONSTRAINT_ERRORS = {
@@ -764,11 +849,11 @@ CONSTRAINT_ERRORS = {
 @pytest.mark.parametrize(
     ("text", "message"), CONSTRAINT_ERRORS.values(), ids=CONSTRAINT_ERRORS.keys()
 )
-def test_constraint_error_message(project: Path, text: str, message: str) -> None:
-    write(project / "c.txt", "numpy==1.26.4\n" + text + "\n")
+def test_constraint_error_message(workspace: Path, text: str, message: str) -> None:
+    write(workspace / "c.txt", "numpy==1.26.4\n" + text + "\n")
     with pytest.raises(RequirementsFileError) as caught:
-        parse(project, "requests\n-c c.txt\n")
-    assert str(caught.value) == f"{project}/c.txt:2: {message}"
+        parse(workspace, "requests\n-c c.txt\n")
+    assert str(caught.value) == f"{workspace}/c.txt:2: {message}"
 
 
 def test_error_in_an_included_file_names_that_file(tmp_path: Path) -> None:
@@ -847,10 +932,10 @@ TOP_LEVEL_ERRORS = {
 @pytest.mark.parametrize(
     ("name", "constraint", "message"), TOP_LEVEL_ERRORS.values(), ids=TOP_LEVEL_ERRORS.keys()
 )
-def test_top_level_file_error(project: Path, name: str, constraint: bool, message: str) -> None:
+def test_top_level_file_error(workspace: Path, name: str, constraint: bool, message: str) -> None:
     with pytest.raises(RequirementsFileError) as caught:
-        parse_requirements_file(project / name, constraint=constraint, cwd=project)
-    assert str(caught.value) == f"{project / name}: {message}"
+        parse_requirements_file(workspace / name, constraint=constraint, cwd=workspace)
+    assert str(caught.value) == f"{workspace / name}: {message}"
     assert caught.value.line is None
 
 

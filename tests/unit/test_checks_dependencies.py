@@ -1,0 +1,173 @@
+"""``checks.dependencies``: every installed distribution's own ``Requires-Dist`` must hold,
+as ``pip check`` says, plus the extras installed distributions ask of each other."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pytest_deppolicy.checks.findings import Evaluation, Kind, Severity
+from tests.helpers import evaluate_in, policy_of, write_dist
+
+
+def run(root: Path, site_dir: Path, **settings: Any) -> Evaluation:
+    return evaluate_in(policy_of(root, **settings), site_dir)
+
+
+def of_kind(evaluation: Evaluation, kind: Kind) -> list[str]:
+    return [f.message for f in evaluation.findings if f.kind is kind]
+
+
+@pytest.fixture
+def site_dir(tmp_path: Path) -> Path:
+    """A folder of installed distributions (not on ``sys.path``)."""
+    path = tmp_path / "site"
+    path.mkdir()
+    return path
+
+
+def test_missing_and_wrong_versions_as_pip_check_reports_them(
+    tmp_path: Path, site_dir: Path
+) -> None:
+    write_dist(site_dir, "alpha", "0.5")
+    write_dist(
+        site_dir, "beta", "1.0", requires=["alpha>=1.0", "gone", 'winonly; sys_platform == "win32"']
+    )
+    evaluation = run(tmp_path, site_dir)
+    assert of_kind(evaluation, Kind.BROKEN_DEPENDENCY) == [
+        "beta 1.0 requires alpha>=1.0, but alpha 0.5 is installed",
+        "beta 1.0 requires gone, which is not installed",
+    ]
+    first = next(f for f in evaluation.findings if f.kind is Kind.BROKEN_DEPENDENCY)
+    assert (first.name, first.required, first.installed, first.severity) == (
+        "beta",
+        "alpha>=1.0",
+        "0.5",
+        Severity.ERROR,
+    )
+    second = evaluation.findings[1]
+    assert (second.name, second.required, second.installed, second.source) == (
+        "beta",
+        "gone",
+        None,
+        None,
+    )
+
+
+def test_extras_requested_by_another_distribution(tmp_path: Path, site_dir: Path) -> None:
+    write_dist(site_dir, "gamma", "1.0", extras=["fast"], requires=['delta>=2; extra == "fast"'])
+    write_dist(site_dir, "delta", "1.0")
+    assert of_kind(run(tmp_path, site_dir), Kind.BROKEN_DEPENDENCY) == []
+    write_dist(site_dir, "app", "1.0", requires=["gamma[fast]"])
+    assert of_kind(run(tmp_path, site_dir), Kind.BROKEN_DEPENDENCY) == [
+        "gamma 1.0 requires delta>=2, but delta 1.0 is installed"
+    ]
+
+
+def test_extras_requested_through_an_extra(tmp_path: Path, site_dir: Path) -> None:
+    """``app`` asks ``gamma[all]``, whose ``all`` asks ``gamma[fast]``'s dependencies of
+    ``delta[speed]``: every level is followed."""
+    write_dist(site_dir, "app", "1.0", requires=["gamma[all]"])
+    write_dist(
+        site_dir,
+        "gamma",
+        "1.0",
+        extras=["all", "fast"],
+        requires=['gamma[fast]; extra == "all"', 'delta[speed]; extra == "fast"'],
+    )
+    write_dist(site_dir, "delta", "1.0", extras=["speed"], requires=['turbo; extra == "speed"'])
+    assert of_kind(run(tmp_path, site_dir), Kind.BROKEN_DEPENDENCY) == [
+        "delta 1.0 requires turbo, which is not installed"
+    ]
+
+
+def test_a_dependency_with_extras_is_shown_with_them(tmp_path: Path, site_dir: Path) -> None:
+    write_dist(site_dir, "app", "1.0", requires=["gamma[fast,all]>=2"])
+    write_dist(site_dir, "gamma", "1.0")
+    assert of_kind(run(tmp_path, site_dir), Kind.BROKEN_DEPENDENCY) == [
+        "app 1.0 requires gamma[all,fast]>=2, but gamma 1.0 is installed"
+    ]
+
+
+def test_a_url_dependency_is_satisfied_by_any_version(tmp_path: Path, site_dir: Path) -> None:
+    write_dist(
+        site_dir,
+        "app",
+        "1.0",
+        requires=["gamma @ https://h/gamma.tar.gz", "gone @ https://h/g.zip"],
+    )
+    write_dist(site_dir, "gamma", "1.0")
+    assert of_kind(run(tmp_path, site_dir), Kind.BROKEN_DEPENDENCY) == [
+        "app 1.0 requires gone @ https://h/g.zip, which is not installed"
+    ]
+
+
+def test_prereleases_satisfy(tmp_path: Path, site_dir: Path) -> None:
+    write_dist(site_dir, "alpha", "2.0rc1")
+    write_dist(site_dir, "beta", "1.0", requires=["alpha>=1.0"])
+    assert of_kind(run(tmp_path, site_dir), Kind.BROKEN_DEPENDENCY) == []
+
+
+def test_a_dependency_with_an_invalid_version_is_not_judged(tmp_path: Path, site_dir: Path) -> None:
+    (site_dir / "alpha.egg-info").write_text("Name: alpha\nVersion: latest\n", encoding="utf-8")
+    write_dist(site_dir, "beta", "1.0", requires=["alpha>=1.0"])
+    evaluation = run(tmp_path, site_dir)
+    assert of_kind(evaluation, Kind.BROKEN_DEPENDENCY) == []
+    assert of_kind(evaluation, Kind.UNVERIFIABLE) == [
+        f"{site_dir / 'alpha.egg-info'}: version 'latest' is not a valid PEP 440 version"
+    ]
+
+
+def test_can_be_turned_off_and_ignored(tmp_path: Path, site_dir: Path) -> None:
+    write_dist(site_dir, "beta", "1.0", requires=["gone"])
+    assert of_kind(run(tmp_path, site_dir, check_dependencies=False), Kind.BROKEN_DEPENDENCY) == []
+    assert (
+        of_kind(run(tmp_path, site_dir, ignore=frozenset({"gone"})), Kind.BROKEN_DEPENDENCY) == []
+    )
+    assert (
+        of_kind(run(tmp_path, site_dir, ignore=frozenset({"beta"})), Kind.BROKEN_DEPENDENCY) == []
+    )
+    assert of_kind(run(tmp_path, site_dir), Kind.BROKEN_DEPENDENCY) == [
+        "beta 1.0 requires gone, which is not installed"
+    ]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "alpha >>= 1",
+        'alpha ; python_version == "3\\""',  # packaging 22 raises SyntaxError at a backslash
+        "alpha ; python_version == '\\x'",
+    ],
+)
+def test_invalid_requires_dist_is_unverifiable(tmp_path: Path, site_dir: Path, line: str) -> None:
+    write_dist(site_dir, "beta", "1.0", requires=[line])
+    evaluation = run(tmp_path, site_dir)
+    assert of_kind(evaluation, Kind.UNVERIFIABLE) == [
+        f"beta 1.0 has an invalid Requires-Dist: {line!r}"
+    ]
+    assert evaluation.ok
+
+
+def test_unreadable_metadata_is_unverifiable_once(tmp_path: Path, site_dir: Path) -> None:
+    """The dependency check and the Requires-Python check meet the same unreadable file:
+    one warning says so."""
+    dist_info = write_dist(site_dir, "beta", "1.0")
+    (dist_info / "METADATA").write_bytes(b"Name: beta\nSummary: \xff\n")
+    evaluation = run(tmp_path, site_dir)
+    assert of_kind(evaluation, Kind.UNVERIFIABLE) == [
+        f"beta 1.0: {dist_info / 'METADATA'} is not valid UTF-8"
+    ]
+    assert evaluation.ok
+
+
+def test_an_unreadable_egg_requires_txt_is_unverifiable(tmp_path: Path, site_dir: Path) -> None:
+    egg = site_dir / "beta-1.0.egg-info"
+    egg.mkdir()
+    (egg / "PKG-INFO").write_text("Name: beta\nVersion: 1.0\n", encoding="utf-8")
+    (egg / "requires.txt").write_bytes(b"\xff\n")
+    assert of_kind(run(tmp_path, site_dir), Kind.UNVERIFIABLE) == [
+        f"beta 1.0: {egg / 'requires.txt'} is not valid UTF-8"
+    ]

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from pytest_deppolicy.environment import Interpreter
     from pytest_deppolicy.policy import Policy
 
+
 def render(
     policy: Policy,
     evaluation: Evaluation,

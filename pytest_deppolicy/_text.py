@@ -76,3 +76,20 @@ def table_name(header: str) -> str:
     """``[ tool.pytest ]`` -> ``tool.pytest``; ``[[packages]]`` -> ``packages``."""
     inner = header.split("#", 1)[0].strip().strip("[]")
     return "".join(inner.split())
+
+
+_QUOTED = re.compile(r""""((?:[^"\\]|\\.)*)"|'([^']*)'""")
+
+
+def quoted_strings(line: str) -> list[str]:
+    """The TOML strings written on one line (basic strings with their escapes undone)."""
+    found = []
+    for basic, literal in _QUOTED.findall(line):
+        if basic:
+            try:
+                found.append(basic.encode("latin-1", "backslashreplace").decode("unicode_escape"))
+            except UnicodeDecodeError:
+                found.append(basic)
+        else:
+            found.append(literal)
+    return found

@@ -24,11 +24,14 @@ class DepPolicyError(Exception):
         line: int | None = None,
         hint: str | None = None,
     ) -> None:
+        from pytest_deppolicy.sources._pep508 import redact
+
+        message = redact(message)  # a line quoted in a message may hold user:password@
         super().__init__(message)
         self.message = message
         self.path = None if path is None else str(path)
         self.line = line
-        self.hint = hint
+        self.hint = None if hint is None else redact(hint)
 
     @property
     def location(self) -> str | None:
@@ -47,6 +50,11 @@ class RequirementsFileError(DepPolicyError):
 
 class PylockError(DepPolicyError):
     """A ``pylock.toml`` that is not valid TOML or not a lock file we can read."""
+
+
+class LockFileError(DepPolicyError):
+    """A ``uv.lock``, ``poetry.lock``, ``pdm.lock`` or ``Pipfile.lock`` (or the dependencies a
+    ``pyproject.toml`` declares) that cannot be read."""
 
 
 class SettingsError(DepPolicyError):

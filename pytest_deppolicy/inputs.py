@@ -17,6 +17,7 @@ import stat
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Union
 
+
 StrPath = Union[str, "os.PathLike[str]"]
 # stamp(path, content): a token that changes when the file does; ``content`` False means
 # only whether it is a file, a folder or absent matters.
@@ -76,7 +77,13 @@ class Inputs:
         return os.path.exists(path)
 
     def note(self, path: str, *, content: bool) -> None:
-        """Record a look at ``path``: its content, or only its kind."""
+        """Record a look at ``path``: its content, or only its kind.
+
+        pip looks for a local folder named like a requirement that holds a ``/``, URLs
+        included: such a path with ``user:password@`` in it is recorded redacted (nothing
+        secret is stored; no such folder exists either way)."""
+        if "@" in path:
+            path = _redacted_path(path)
         if path in self._content or (path in self.files and not content):
             return
         if content:
@@ -100,6 +107,19 @@ class Inputs:
             else:
                 self.files.setdefault(path, recorded)
         self.environ.used.update(other.environ.used)
+
+
+def _redacted_path(path: str) -> str:
+    """Each ``/``-separated part with an ``@`` keeps the user of its ``user:password@``
+    (``https://`` is ``https:/`` once a path is normalised)."""
+    parts = []
+    for part in path.split("/"):
+        if "@" in part:
+            userinfo, _, rest = part.rpartition("@")
+            user, colon, _ = userinfo.partition(":")
+            part = f"{user}:****@{rest}" if colon else f"****@{rest}"
+        parts.append(part)
+    return "/".join(parts)
 
 
 class RecordingEnviron(Mapping[str, str]):

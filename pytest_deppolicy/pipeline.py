@@ -66,9 +66,14 @@ def _check(
     sources = None if warm is None else warm.recall_sources(paths, source_inputs)
     recalled = sources is not None
     if sources is None:
-        sources = read_sources(
-            paths, Reading(source_inputs, settings.rootdir, interpreter.environment)
+        reading = Reading(
+            source_inputs,
+            settings.rootdir,
+            interpreter.environment,
+            settings.extras,
+            settings.groups,
         )
+        sources = read_sources(paths, reading)
     inputs.absorb(source_inputs)
     policy = build_policy(settings, sources, inputs, runners=_runners(context))
     environment = gather(

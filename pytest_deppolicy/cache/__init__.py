@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from pytest_deppolicy.cache import keys
-from pytest_deppolicy.cache.stamps import environment_digest, file_stamp, still_stamped
+from pytest_deppolicy.cache.stamps import digest, environment_digest, file_stamp, still_stamped
 from pytest_deppolicy.cache.store import CACHE_KEY, Store, cache_directory
 from pytest_deppolicy.inputs import Inputs
 
@@ -98,7 +98,9 @@ class WarmStart:
             sources = sources_from(document["sources"])
             if tuple(source.path for source in sources) != tuple(paths):
                 return None
-            inputs.adopt(dict(document["inputs"]), dict(document["environ"]))
+            # Their variables hold what they held then (checked just now): their values.
+            used = {name: os.environ.get(name) for name in document["environ"]}
+            inputs.adopt(dict(document["inputs"]), used)
         except (TypeError, ValueError, SyntaxError, KeyError, AttributeError):
             return None
         return sources
@@ -195,7 +197,7 @@ class WarmStart:
             "key": key,
             "stamp": stamp,
             "inputs": dict(inputs.files),
-            "environ": dict(inputs.environ.used),
+            "environ": {name: _secret(value) for name, value in inputs.environ.used.items()},
         }
 
     def _read(self, name: str) -> dict[str, Any] | None:
@@ -224,4 +226,11 @@ def _still_valid(document: Mapping[str, Any], key: str, stamp: str) -> bool:
         return False
     if not all(still_stamped(path, recorded) for path, recorded in document["inputs"].items()):
         return False
-    return all(os.environ.get(name) == value for name, value in document["environ"].items())
+    environ = document["environ"]
+    return all(_secret(os.environ.get(name)) == value for name, value in environ.items())
+
+
+def _secret(value: str | None) -> str | None:
+    """A variable's value as stored: its digest (a ``${TOKEN}`` a requirements file expands
+    is a secret, and nothing secret is written to disk)."""
+    return None if value is None else digest("deppolicy environment variable\0" + value)

@@ -52,7 +52,7 @@ def _environment_findings(context: Context) -> Iterator[Finding]:
     """The checks of the environment as a whole, beyond the pins."""
     policy, settings, inventory = context.policy, context.settings, context.inventory
     ignore = settings.ignore
-    yield from duplicates.duplicate_findings(inventory, ignore)
+    yield from duplicates.duplicate_findings(context.environment, ignore)
     if settings.strict:
         yield from strict.unexpected_findings(
             inventory,

@@ -82,6 +82,20 @@ OPTIONS: tuple[Option, ...] = (
         "(default: [project] requires-python of rootdir's pyproject.toml).",
     ),
     Option(
+        key="extras",
+        ini="deppolicy_extras",
+        ini_type="args",
+        help="The project's extras the environment is meant to have (for lock files and "
+        "declared dependencies).",
+    ),
+    Option(
+        key="groups",
+        ini="deppolicy_groups",
+        ini_type="args",
+        help="The dependency groups the environment is meant to have (PEP 735, Poetry, PDM "
+        "groups, Pipfile categories; default: what the locking tool's own sync installs).",
+    ),
+    Option(
         key="strict",
         flag="--deppolicy-strict",
         cli={"action": "store_true"},

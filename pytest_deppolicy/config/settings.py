@@ -50,6 +50,8 @@ class Settings(NamedTuple):
     rootdir: Path
     sources: tuple[Path, ...] = ()
     python_rule: Optional[PythonRule] = None  # noqa: UP045 - evaluated on 3.9
+    extras: frozenset[str] = frozenset()
+    groups: Optional[frozenset[str]] = None  # noqa: UP045 - None: the locking tool's default
     strict: bool = False
     allow: frozenset[NormalizedName] = frozenset()
     ignore: frozenset[NormalizedName] = frozenset()
@@ -85,6 +87,8 @@ def resolve(
         sources=_sources(given.get("requirements"), named),
         sources_as_named=tuple(named),
         python_rule=_python_rule(given.get("python")),
+        extras=_names(given.get("extras")),
+        groups=_names(given.get("groups")) or None,
         strict=flag(given, "strict"),
         allow=_names(given.get("allow")),
         ignore=_names(given.get("ignore")),

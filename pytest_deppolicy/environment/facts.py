@@ -12,6 +12,12 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, NamedTuple, Union
 
 from pytest_deppolicy.environment.direct_url import DirectUrl, read_direct_url
+from pytest_deppolicy.environment.installs import (
+    EggLink,
+    drop_leftovers,
+    egg_link_origin,
+    egg_links,
+)
 from pytest_deppolicy.environment.interpreter import Interpreter
 from pytest_deppolicy.environment.inventory import (
     Distribution,
@@ -20,6 +26,7 @@ from pytest_deppolicy.environment.inventory import (
     build,
     load_metadata,
 )
+from pytest_deppolicy.environment.layers import Layer, layers_of
 from pytest_deppolicy.environment.metadata import MetadataError, read_installer
 from pytest_deppolicy.environment.requires import DependencyReader, Recollection
 from pytest_deppolicy.environment.scan import Listing, list_paths
@@ -45,13 +52,18 @@ Origin = Union[DirectUrl, None, MetadataError]
 
 
 class Environment(NamedTuple):
-    """The interpreter, the distributions on ``sys.path`` with their metadata loaded, and
-    the PEP 610 record (or why it cannot be read) of each one the policy names by URL."""
+    """The interpreter, the distributions on ``sys.path`` with their metadata loaded, the
+    PEP 610 record (or why it cannot be read) of each one the policy names by URL or that
+    is found more than once, and the layer of each ``sys.path`` folder that has one."""
 
     interpreter: Interpreter
     inventory: Inventory
     dependencies: DependencyReader
     origins: Mapping[str, Origin] = {}  # never mutated
+    layers: Mapping[str, Layer] = {}  # never mutated
+
+    def layer(self, dist: Distribution) -> Layer | None:
+        return self.layers.get(str(dist.location))
 
     def direct_url(self, dist: Distribution) -> DirectUrl | None:
         """How ``dist`` was installed; raises the ``MetadataError`` met reading it."""
@@ -68,19 +80,40 @@ def gather(
     named_by_url: Iterable[str] | None = (),
     known: Known | None = None,
     recollection: Recollection | None = None,
+    layers: Mapping[str, Layer] | None = None,
 ) -> Environment:
     """The environment a listing shows, with everything the checks will ask for read:
-    every distribution's metadata, and the ``direct_url.json`` of those ``named_by_url``
-    (``None``: of every one).
+    every distribution's metadata, and the origin of those ``named_by_url`` (``None``: of
+    every one) and of every name found more than once.  A copy that belongs to another
+    install (an editable's build leftover) is forgotten first.
 
-    ``known`` and ``recollection`` carry what earlier checks read and worked out.
+    ``known`` and ``recollection`` carry what earlier checks read and worked out;
+    ``layers`` (by ``sys.path`` folder) default to those of the running interpreter.
     """
     inventory = build(listing)
+    origins = _Origins(egg_links(listing))
+    drop_leftovers(inventory, origins.of)
     load_metadata(inventory, known)
     named = (dist.name for dist in inventory) if named_by_url is None else named_by_url
-    origins = {dist.where: _origin(dist) for dist in _installed(inventory, named)}
+    for dist in _installed(inventory, named):
+        origins.of(dist)
+    if layers is None:
+        layers = layers_of([folder.location for folder in listing.folders])
     reader = DependencyReader(interpreter.environment, recollection)
-    return Environment(interpreter, inventory, reader, origins)
+    return Environment(interpreter, inventory, reader, origins.read, layers)
+
+
+class _Origins:
+    """Each distribution's origin, read once: its ``direct_url.json``, or its egg-link."""
+
+    def __init__(self, links: Mapping[str, EggLink]) -> None:
+        self.links = links
+        self.read: dict[str, Origin] = {}
+
+    def of(self, dist: Distribution) -> Origin:
+        if dist.where not in self.read:
+            self.read[dist.where] = _origin(dist, self.links)
+        return self.read[dist.where]
 
 
 def gather_paths(paths: Sequence[str], interpreter: Interpreter | None = None) -> Environment:
@@ -94,7 +127,10 @@ def _installed(inventory: Inventory, names: Iterable[str]) -> list[Distribution]
     return [dist for dist in found if dist is not None]
 
 
-def _origin(dist: Distribution) -> Origin:
+def _origin(dist: Distribution, links: Mapping[str, EggLink]) -> Origin:
+    linked = egg_link_origin(dist, links)
+    if linked is not None:
+        return linked
     try:
         return read_direct_url(dist.where)
     except MetadataError as e:

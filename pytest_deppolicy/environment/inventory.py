@@ -155,6 +155,15 @@ class Inventory:
         """Every copy of ``name`` in path order; more than one means duplicates."""
         return list(self._copies.get(canonicalize_name(name), ()))
 
+    def with_copies(self) -> list[NormalizedName]:
+        """The names found more than once."""
+        return [name for name, copies in self._copies.items() if len(copies) > 1]
+
+    def forget(self, dist: Distribution) -> None:
+        """Drop a copy that is part of another install, not an install of its own."""
+        copies = self._copies.get(dist.name, [])
+        self._copies[dist.name] = [copy for copy in copies if copy is not dist]
+
     def __iter__(self) -> Iterator[Distribution]:
         return (copies[0] for copies in self._copies.values())
 

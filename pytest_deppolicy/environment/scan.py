@@ -1,4 +1,5 @@
-"""One pass over ``sys.path``: every metadata entry and ``.pth`` file, and what they look like.
+"""One pass over ``sys.path``: every metadata entry, ``.pth`` and ``.egg-link`` file, and what
+they look like.
 
 The pass runs on every pytest start, so it does only what a warm start needs: it lists
 each folder, keeps the names that end in ``-info`` or ``.pth``, and takes each dist-info's
@@ -83,7 +84,9 @@ def _list_folder(location: str, seen: set[tuple[int, int]]) -> Folder:
 def _is_wanted(name: str) -> bool:
     # Only a fraction of a site-packages is metadata: look at the last letters first.
     tail = name[-5:].lower()
-    return (tail == "-info" and _is_metadata_name(name)) or tail[1:] == ".pth"
+    if tail == "-info":
+        return _is_metadata_name(name)
+    return tail[1:] == ".pth" or (tail == "-link" and name[-9:].lower() == ".egg-link")
 
 
 def _is_metadata_name(name: str) -> bool:

@@ -72,16 +72,16 @@ def is_full_commit(revision: str | None) -> bool:
 
 
 def normalise_url(url: str) -> str:
-    """A URL as two installs of one source agree on it: no fragment, query, password or
-    trailing ``/``/``.git``, host in lower case."""
+    """A URL as two installs of one source agree on it: no fragment, query, credentials
+    (PEP 610 has installers drop them from ``direct_url.json``; the plugin shows them
+    redacted) or trailing ``/``/``.git``, host in lower case."""
     parts = urllib.parse.urlsplit(url.split("#", 1)[0])
     host = (parts.hostname or "").lower()
     if parts.port is not None:
         host = f"{host}:{parts.port}"
-    user = f"{parts.username}@" if parts.username and not parts.password else ""
     path = urllib.parse.unquote(parts.path).rstrip("/")
     path = path[: -len(".git")] if path.endswith(".git") else path
-    return f"{parts.scheme.lower()}://{user}{host}{path}"
+    return f"{parts.scheme.lower()}://{host}{path}"
 
 
 # --- file: URLs and paths ---------------------------------------------------------------

@@ -17,7 +17,7 @@ from packaging.specifiers import SpecifierSet
 
 from pytest_deppolicy._text import TOP_LEVEL, header_lines, key_line, parse_toml
 from pytest_deppolicy.errors import PylockError
-from pytest_deppolicy.sources._pep508 import url_to_path
+from pytest_deppolicy.sources._pep508 import redact, url_to_path
 from pytest_deppolicy.sources.records import Entry, Reading, Source
 
 if TYPE_CHECKING:
@@ -249,14 +249,15 @@ def _holds(
 def _entry(package: Package, source: Path, line: int) -> Entry:
     specifier = SpecifierSet() if package.version is None else SpecifierSet(f"=={package.version}")
     origin = _origin(package, source.parent)
-    text = f"{package.name}{specifier}" if origin.url is None else f"{package.name} @ {origin.url}"
+    url = None if origin.url is None else redact(origin.url)
+    text = f"{package.name}{specifier}" if url is None else f"{package.name} @ {url}"
     return Entry(
         name=package.name,
         source=source,
         line=line,
         text=text,
         specifier=specifier,
-        url=origin.url,
+        url=url,
         local_path=origin.local_path,
         editable=origin.editable,
         hashes=origin.hashes,

@@ -118,3 +118,147 @@ def _parse_requires_python(value: object, path: Path, line: int | None) -> Speci
 
 def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())
+
+
+# --- declared dependencies ----------------------------------------------------------------
+
+Lines = tuple[tuple[str, "int | None"], ...]  # requirement texts, each with its line
+
+
+class Declared(NamedTuple):
+    """The dependencies a ``pyproject.toml`` declares statically, each with its line.
+
+    ``dependencies`` is ``None`` when ``[project] dependencies`` is dynamic; ``optional``
+    maps each extra (canonical name) to its requirements; ``groups`` each PEP 735
+    dependency group (canonical name) to its requirements, ``include-group`` expanded;
+    ``uv_default_groups`` is what ``uv sync`` installs by default (``[tool.uv]
+    default-groups``, else ``dev``), or ``None`` when the project is not a uv project.
+    """
+
+    path: Path
+    name: NormalizedName | None
+    dependencies: Lines | None
+    optional: dict[str, Lines]
+    groups: dict[str, Lines]
+    uv_default_groups: tuple[str, ...] | None
+
+
+def declares_dependencies(path: Path, inputs: Inputs) -> bool:
+    """Whether ``path`` declares dependencies statically (or dependency groups)."""
+    try:
+        document = _parse_toml(_read_text(path, inputs), path)
+    except DepPolicyError:
+        return True  # the reader says what is wrong with it
+    project = document.get("project")
+    static = isinstance(project, dict) and "dependencies" in project
+    return static or isinstance(document.get("dependency-groups"), dict)
+
+
+def read_declared(path: Path, inputs: Inputs | None = None) -> Declared:
+    """What ``path`` declares; raises ``DepPolicyError`` (at its line) for a malformed table."""
+    text = _read_text(path, inputs)
+    document = _parse_toml(text, path)
+    table = _project_table(document, path)
+    lines = _string_lines(text)
+    dynamic = table.get("dynamic", [])
+    dependencies = None
+    if not (isinstance(dynamic, list) and "dependencies" in dynamic):
+        dependencies = _requirements(
+            table.get("dependencies", []), "dependencies", path, text, lines
+        )
+    return Declared(
+        path=path,
+        name=_static_name(table),
+        dependencies=dependencies,
+        optional=_optional(table.get("optional-dependencies", {}), path, text, lines),
+        groups=_groups(document.get("dependency-groups", {}), path, text, lines),
+        uv_default_groups=_uv_default_groups(document),
+    )
+
+
+def _requirements(value: object, key: str, path: Path, text: str, lines: dict[str, int]) -> Lines:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise DepPolicyError(f"{key} is not a list of strings", path=path, line=key_line(text, key))
+    return tuple((item, lines.get(item)) for item in value)
+
+
+def _optional(value: object, path: Path, text: str, lines: dict[str, int]) -> dict[str, Lines]:
+    if not isinstance(value, dict):
+        line = key_line(text, "optional-dependencies")
+        raise DepPolicyError("optional-dependencies is not a table", path=path, line=line)
+    return {
+        canonicalize_name(extra): _requirements(items, extra, path, text, lines)
+        for extra, items in value.items()
+    }
+
+
+def _groups(value: object, path: Path, text: str, lines: dict[str, int]) -> dict[str, Lines]:
+    """PEP 735 groups, each with its ``include-group`` entries expanded."""
+    if not isinstance(value, dict):
+        line = key_line(text, "dependency-groups")
+        raise DepPolicyError("[dependency-groups] is not a table", path=path, line=line)
+    try:
+        resolved = {name: _resolve_group(value, name) for name in value}
+    except (ValueError, TypeError, LookupError, RecursionError) as exc:
+        message = " ".join(str(exc).split()) or type(exc).__name__
+        raise DepPolicyError(f"invalid [dependency-groups]: {message}", path=path) from None
+    return {
+        canonicalize_name(name): tuple((item, lines.get(item)) for item in items)
+        for name, items in resolved.items()
+    }
+
+
+def _resolve_group(groups: dict[str, Any], name: str) -> tuple[str, ...]:
+    """A group's requirements, through ``packaging.dependency_groups`` where installed
+    (packaging >= 26), else by the same rule: ``{include-group = "x"}`` includes x's."""
+    try:
+        from packaging.dependency_groups import resolve_dependency_groups
+    except ImportError:
+        return _include(groups, name, ())
+    return tuple(resolve_dependency_groups(groups, name))
+
+
+def _include(groups: dict[str, Any], name: str, seen: tuple[str, ...]) -> tuple[str, ...]:
+    wanted = canonicalize_name(name)
+    if wanted in seen:
+        raise ValueError(f"cyclic dependency group include: {' -> '.join((*seen, wanted))}")
+    found = [items for key, items in groups.items() if canonicalize_name(key) == wanted]
+    if len(found) != 1 or not isinstance(found[0], list):
+        raise LookupError(f"dependency group {name!r} is not a list" if found else name)
+    result: list[str] = []
+    for item in found[0]:
+        if isinstance(item, str):
+            result.append(item)
+        elif isinstance(item, dict) and set(item) == {"include-group"}:
+            result += _include(groups, str(item["include-group"]), (*seen, wanted))
+        else:
+            raise ValueError(f"invalid dependency group item: {item!r}")
+    return tuple(result)
+
+
+def _uv_default_groups(document: dict[str, Any]) -> tuple[str, ...] | None:
+    tool = document.get("tool")
+    uv = tool.get("uv") if isinstance(tool, dict) else None
+    if not isinstance(uv, dict):
+        return None
+    default = uv.get("default-groups", ["dev"])
+    if default == "all":
+        groups = document.get("dependency-groups")
+        return tuple(groups) if isinstance(groups, dict) else ()
+    return tuple(str(group) for group in default) if isinstance(default, list) else ("dev",)
+
+
+def _string_lines(text: str) -> dict[str, int]:
+    """The first line of each quoted string in the tables that declare dependencies."""
+    from pytest_deppolicy._text import quoted_strings, table_name
+
+    wanted = ("project", "project.optional-dependencies", "dependency-groups")
+    found: dict[str, int] = {}
+    table = ""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.lstrip().startswith("["):
+            table = table_name(line)
+        elif table in wanted:
+            for string in quoted_strings(line):
+                found.setdefault(string, number)
+    return found

@@ -70,11 +70,15 @@ class Source(NamedTuple):
 
 class Reading(NamedTuple):
     """What every reader is given: where to read files from (noting each one), the folder
-    relative paths start from, and the marker environment that selects a lock's packages."""
+    relative paths start from, the marker environment that selects a lock's packages, and
+    the project's extras and dependency groups the environment is meant to have
+    (``groups`` ``None``: what the locking tool's own sync installs by default)."""
 
     inputs: Inputs
     rootdir: Path
     environment: Mapping[str, str]
+    extras: frozenset[str] = frozenset()
+    groups: Optional[frozenset[str]] = None  # noqa: UP045 - evaluated on 3.9
 
 
 __all__ = ["Entry", "Reading", "Source"]

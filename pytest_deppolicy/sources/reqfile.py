@@ -34,6 +34,7 @@ from pytest_deppolicy.sources._pep508 import (
     VCS_NAMES,
     VCS_SCHEMES,
     path_to_url,
+    redact,
     url_to_path,
 )
 from pytest_deppolicy.sources.records import Entry, Reading, Source
@@ -573,11 +574,11 @@ def _make_entry(
         name=name,
         source=_source_path(origin.filename),
         line=origin.lineno,
-        text=origin.text,
+        text=redact(origin.text),  # credentials never go further (pip shows user:****@)
         specifier=specifier,
         extras=extras,
         marker=marker,
-        url=url,
+        url=None if url is None else redact(url),
         local_path=None if url is None else _local_path(url, context.cwd),
         editable=editable,
         constraint=origin.constraint,

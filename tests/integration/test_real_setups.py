@@ -359,11 +359,6 @@ def flat_editable(
 INSTALLERS = ["pip", "uv"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: src/NAME.egg-info, on sys.path through the editable .pth, is reported "
-    "as a second install (duplicate error)",
-)
 @pytest.mark.parametrize("invocation", [PLAIN, DASH_M, PYTHONPATH_DOT])
 @pytest.mark.parametrize("src_editable", INSTALLERS, indirect=True)
 def test_a_src_layout_editable_and_its_egg_info_leftover_are_one_install(
@@ -374,21 +369,7 @@ def test_a_src_layout_editable_and_its_egg_info_leftover_are_one_install(
     assert_clean(result, report)
 
 
-_ROOT_LEFTOVER_FIRST = pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: the root NAME.egg-info is read first: url-mismatch 'installed from an "
-    "index, not from that URL' and a duplicate error",
-)
-
-
-@pytest.mark.parametrize(
-    "invocation",
-    [
-        PLAIN,
-        pytest.param(DASH_M, marks=_ROOT_LEFTOVER_FIRST),
-        pytest.param(PYTHONPATH_DOT, marks=_ROOT_LEFTOVER_FIRST),
-    ],
-)
+@pytest.mark.parametrize("invocation", [PLAIN, DASH_M, PYTHONPATH_DOT])
 @pytest.mark.parametrize("flat_editable", INSTALLERS, indirect=True)
 def test_a_flat_layout_editable_and_its_egg_info_leftover_are_one_install(
     flat_editable: Editable, invocation: str
@@ -429,11 +410,6 @@ def egg_link(
     return Editable(venv, project, "eggpkg")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: an egg-link install has no direct_url.json: '-e . required by "
-    "requirements.txt:1, installed from an index, not from that URL' (url-mismatch)",
-)
 @pytest.mark.parametrize("invocation", [PLAIN, DASH_M])
 def test_an_egg_link_install_satisfies_its_editable_requirement(
     egg_link: Editable, invocation: str
@@ -466,11 +442,6 @@ print(json.dumps({"upper": found(upper), "lower": found(lower)}))
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: pip (and setuptools before 3.12), seeded by venv over the base "
-    "interpreter's equal copies, are reported as duplicate errors",
-)
 def test_a_fresh_system_site_packages_venv_does_not_report_the_base_layer_as_errors(
     tmp_path: Path, wheelhouse: Path, plugin_wheel: Path
 ) -> None:
@@ -662,11 +633,6 @@ def files_under(path: Path) -> Iterator[Path]:
     return (file for file in sorted(path.rglob("*")) if file.is_file())
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: URL credentials, literal and from ${VAR}, are printed in clear in the "
-    "terminal, warnings, annotations, JUnit, the JSON report and .pytest_cache/v/deppolicy",
-)
 def test_credentials_are_never_shown_or_stored(plain_venv: Venv, tmp_path: Path) -> None:
     project = new_project(tmp_path / "project", CREDENTIALS)
     env = {"DEPPOLICY_TEST_TOKEN": "EnvS3cret"}

@@ -109,9 +109,9 @@ NORMALISED = {
         "https://User:Pass@Example.COM:8080/A%20B/repo.git/#egg=x",
         "https://example.com:8080/A B/repo",
     ),
-    "a user alone stays": ("https://token@h.com/r/", "https://token@h.com/r"),
+    "a user alone goes too (PEP 610 drops it)": ("https://token@h.com/r/", "https://h.com/r"),
     "the query goes": ("HTTPS://h.com/r?x=1", "https://h.com/r"),
-    "ssh": ("ssh://git@h/r.git", "ssh://git@h/r"),
+    "ssh": ("ssh://git@h/r.git", "ssh://h/r"),
     "file": ("file:///a/b/", "file:///a/b"),
 }
 

@@ -16,6 +16,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from pytest_deppolicy.errors import RequirementsFileError
+from pytest_deppolicy.sources._pep508 import redact
 from pytest_deppolicy.sources.reqfile import parse_requirements_file
 from tests.helpers import CORPUS, DATA, ENVIRON
 
@@ -61,6 +62,7 @@ def is_constraints_file(path: Path) -> bool:
 
 def pip_entries(path: Path, session: Any, *, constraint: bool) -> list[dict[str, Any]]:
     """What pip makes of the file, through the code path ``pip install -r`` takes."""
+
     entries = []
     for parsed in req_file.parse_requirements(str(path), session=session, constraint=constraint):
         ireq = constructors.install_req_from_parsed_requirement(parsed)
@@ -75,7 +77,9 @@ def pip_entries(path: Path, session: Any, *, constraint: bool) -> list[dict[str,
                 "specifier": "" if ireq.req is None else str(ireq.req.specifier),
                 "extras": sorted(ireq.extras),
                 "marker": None if ireq.markers is None else str(ireq.markers),
-                "url": None if ireq.link is None else ireq.link.url,
+                # The plugin keeps no credentials (user:****@, as pip shows them; the
+                # redaction itself is compared with pip's in test_pep508.py).
+                "url": None if ireq.link is None else redact(ireq.link.url),
                 "editable": ireq.editable,
                 "constraint": ireq.constraint,
                 "hashes": sorted(

@@ -50,6 +50,8 @@ def test_defaults(project_dir: Path) -> None:
         "rootdir": project_dir,
         "sources": (),
         "python_rule": None,
+        "extras": frozenset(),
+        "groups": None,
         "strict": False,
         "allow": frozenset(),
         "ignore": frozenset(),

@@ -17,7 +17,6 @@ import stat
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Union
 
-
 StrPath = Union[str, "os.PathLike[str]"]
 # stamp(path, content): a token that changes when the file does; ``content`` False means
 # only whether it is a file, a folder or absent matters.

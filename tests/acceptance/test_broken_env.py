@@ -20,8 +20,7 @@ from typing import Any, Optional
 import pytest
 
 from pytest_deppolicy import plugin
-from tests.helpers import Site
-from tests.helpers import write_dist
+from tests.helpers import Site, write_dist
 
 pytest_plugins = ["pytester"]
 

@@ -26,8 +26,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.helpers import Site
-from tests.helpers import vcs_url
+from tests.helpers import Site, vcs_url
 
 pytest_plugins = ["pytester"]
 

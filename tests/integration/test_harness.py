@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from pytest_deppolicy.inventory import DirectUrl, read_direct_url, scan
+from pytest_deppolicy.environment import DirectUrl, gather_paths
+from pytest_deppolicy.environment.direct_url import read_direct_url
 from tests.build_wheelhouse import stub_table
 
 if TYPE_CHECKING:
@@ -29,9 +30,9 @@ def direct_url(venv: Venv, dist_info: str) -> dict[str, Any]:
 
 def installed_direct_url(venv: Venv, name: str) -> DirectUrl | None:
     """What the plugin's inventory reads from the venv."""
-    dist = scan([str(venv.site_packages)]).get(name)
+    dist = gather_paths([str(venv.site_packages)]).inventory.get(name)
     assert dist is not None
-    return read_direct_url(dist)
+    return read_direct_url(dist.where)
 
 
 def test_the_wheelhouse_holds_every_stub(wheelhouse: Path) -> None:
@@ -121,7 +122,9 @@ def test_an_editable_install_records_dir_info_editable(
         "url": git_project.url,
         "dir_info": {"editable": True},
     }
-    assert installed_direct_url(venv, "gitpkg") == DirectUrl(git_project.url, "dir", editable=True)
+    assert installed_direct_url(venv, "gitpkg") == DirectUrl(
+        git_project.url, "dir", editable=True, local_path=git_project.path.resolve()
+    )
     assert result.stdout.strip() == str(git_project.path / "gitpkg" / "__init__.py")
 
 

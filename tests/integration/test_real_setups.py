@@ -491,11 +491,6 @@ print(json.dumps({"prefix": sys.prefix, "delta": delta.__version__, "pytest": py
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: the project env's iniconfig, packaging, pluggy, pygments and pytest, "
-    "equal to the overlay's copies, are five duplicate errors (and delta a sixth)",
-)
 def test_uv_run_with_overlays_the_project_env_without_errors(
     tmp_path: Path, uv: Uv, plugin_wheel: Path
 ) -> None:

@@ -103,6 +103,7 @@ def _fix_facts(
     policy: Policy, environment: Environment, evaluation: Evaluation, inputs: Inputs
 ) -> FixFacts:
     """What a fix command depends on, read only when one will be printed."""
+    from pytest_deppolicy.checks.strict import test_tools
     from pytest_deppolicy.environment import main_installer
     from pytest_deppolicy.report.fix import FixFacts, needs_facts
 
@@ -111,6 +112,7 @@ def _fix_facts(
     return FixFacts(
         installer=main_installer(environment.inventory, evaluation.checked),
         uv_lock=inputs.is_file(policy.rootdir / "uv.lock"),
+        test_tools=test_tools(policy, environment),
     )
 
 

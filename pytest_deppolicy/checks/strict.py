@@ -11,8 +11,9 @@ from pytest_deppolicy.checks.findings import Finding, Kind, Severity
 from pytest_deppolicy.environment import MetadataError
 
 if TYPE_CHECKING:
-    from pytest_deppolicy.environment import Inventory
+    from pytest_deppolicy.environment import Environment, Inventory
     from pytest_deppolicy.environment.requires import DependencyReader
+    from pytest_deppolicy.policy import Policy
 
 # Distributions strict mode never calls unexpected: the tools that install and build the
 # environment (pip-tools' sync keeps a list like this one for the same reason) ...
@@ -63,6 +64,13 @@ def unexpected_findings(
             installed=dist.raw_version,
             message=f"{dist.name} {dist.raw_version} is installed, but no policy source covers it",
         )
+
+
+def test_tools(policy: Policy, environment: Environment) -> frozenset[NormalizedName]:
+    """pytest, its loaded plugins and this plugin, with everything they depend on here: what
+    a command that restores the environment must leave installed."""
+    roots = policy.runners | TEST_RUNNER
+    return _dependency_closure(environment.inventory, environment.dependencies, roots)
 
 
 def _dependency_closure(

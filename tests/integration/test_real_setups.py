@@ -711,14 +711,7 @@ def run_as_printed(command: str, venv: Venv, project: Path, uv: Uv | None) -> No
 @pytest.mark.parametrize(
     "installer",
     [
-        pytest.param(
-            "uv",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 12: 'uv pip sync requirements.txt' for a compiled lock without "
-                "pytest uninstalls pytest and the plugin",
-            ),
-        ),
+        "uv",
         "pip",
     ],
 )

@@ -51,6 +51,7 @@ def _check(
     given: Mapping[str, Given], context: Context, listing: Listing, warm: WarmStart | None
 ) -> Outcome:
     from pytest_deppolicy.checks import evaluate
+    from pytest_deppolicy.config.options import tolerates_unreadable_sources
     from pytest_deppolicy.config.settings import resolve
     from pytest_deppolicy.environment import Interpreter, gather
     from pytest_deppolicy.inputs import Inputs
@@ -73,13 +74,13 @@ def _check(
             settings.extras,
             settings.groups,
         )
-        sources = read_sources(paths, reading)
+        sources = read_sources(paths, reading, tolerant=tolerates_unreadable_sources(given))
     inputs.absorb(source_inputs)
     policy = build_policy(settings, sources, inputs, runners=_runners(context))
     environment = gather(
         listing,
         interpreter,
-        named_by_url=policy.named_by_url(),
+        named_by_url=None if policy.names_a_folder_that_is_gone() else policy.named_by_url(),
         known=None if warm is None else warm.known_headers(),
         recollection=None if warm is None else warm.recollection(),
     )
@@ -89,7 +90,8 @@ def _check(
     )
     if warm is not None:
         kept = None if recalled else (sources, source_inputs)
-        warm.keep(outcome, inputs, kept, environment.inventory)
+        tolerated = any(source.problem is not None for source in sources)
+        warm.keep(outcome, inputs, kept, environment.inventory, tolerated=tolerated)
     return outcome
 
 

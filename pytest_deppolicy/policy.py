@@ -21,8 +21,15 @@ from packaging.utils import NormalizedName
 from pytest_deppolicy.config.settings import PythonRule, Settings
 from pytest_deppolicy.errors import DepPolicyError, SettingsError
 from pytest_deppolicy.inputs import Inputs
-from pytest_deppolicy.sources import discover, read_source
-from pytest_deppolicy.sources.pyproject import ProjectInfo, read_project, static_project_name
+from pytest_deppolicy.sources import discover, format_of, read_source
+from pytest_deppolicy.sources._pep508 import is_archive_name
+from pytest_deppolicy.sources.declared import entries
+from pytest_deppolicy.sources.pyproject import (
+    ProjectInfo,
+    read_declared,
+    read_project,
+    static_project_name,
+)
 from pytest_deppolicy.sources.records import Entry, Reading, Source
 
 PYTHON_VERSION_FILE = ".python-version"
@@ -30,11 +37,18 @@ _VERSION_IN_FILE = re.compile(r"^(?:python|cpython)?-?(\d+(?:\.\d+){0,2})(?:[/\s
 
 
 class LocalProject(NamedTuple):
-    """A local path a requirement names: whether it is a folder, and the project name its
-    ``pyproject.toml`` or ``setup.cfg`` states statically."""
+    """A local path a requirement names: whether it is a folder, the project name its
+    ``pyproject.toml`` or ``setup.cfg`` states statically, the path with symlinks resolved
+    (as PEP 610 records of installs from it are compared), and the dependencies its
+    ``pyproject.toml`` declares statically (``[project] dependencies``, and per extra),
+    which must hold as if they were its installed ``Requires-Dist``: they change without a
+    reinstall."""
 
     is_dir: bool
     name: Optional[NormalizedName] = None  # noqa: UP045 - evaluated on 3.9
+    real_path: Optional[Path] = None  # noqa: UP045
+    dependencies: tuple[Entry, ...] = ()
+    optional: Mapping[str, tuple[Entry, ...]] = {}  # never mutated
 
 
 class Policy(NamedTuple):
@@ -63,6 +77,14 @@ class Policy(NamedTuple):
         """What is known of the local project an entry names, if it names one by path."""
         return None if entry.local_path is None else self.local_projects.get(entry.local_path)
 
+    def names_a_folder_that_is_gone(self) -> bool:
+        """Whether a requirement names a local folder that is not there: the installed
+        distribution that came from it (if one did) is found by its origin."""
+        return any(
+            not project.is_dir and not is_archive_name(path.name)
+            for path, project in self.local_projects.items()
+        )
+
     def named_by_url(self) -> list[NormalizedName]:
         """The names of the requirements whose origin (``direct_url.json``) is checked."""
         names = []
@@ -82,8 +104,22 @@ def source_paths(settings: Settings, inputs: Inputs) -> tuple[Path, ...]:
     return settings.sources or discover(settings.rootdir, inputs)
 
 
-def read_sources(paths: Iterable[Path], reading: Reading) -> tuple[Source, ...]:
-    return tuple(read_source(path, reading) for path in paths)
+def read_sources(
+    paths: Iterable[Path], reading: Reading, *, tolerant: bool = False
+) -> tuple[Source, ...]:
+    """Every source; ``tolerant`` (warn mode, sources found in rootdir): one that cannot be
+    read is kept with its problem instead of stopping the run."""
+    return tuple(_read_one(path, reading, tolerant) for path in paths)
+
+
+def _read_one(path: Path, reading: Reading, tolerant: bool) -> Source:
+    try:
+        return read_source(path, reading)
+    except DepPolicyError as exc:
+        if not tolerant:
+            raise
+        problem = exc.message if exc.hint is None else f"{exc.message} ({exc.hint})"
+        return Source(path, format_of(path).name, (), problem=problem, problem_line=exc.line)
 
 
 def build_policy(
@@ -140,19 +176,34 @@ def _lock_rule(source: Source) -> PythonRule | None:
 
 
 def _local_projects(sources: Iterable[Source], inputs: Inputs) -> dict[Path, LocalProject]:
-    """What the checks need to know of each local path an unnamed requirement names."""
+    """What the checks need to know of each local path a requirement names."""
     found: dict[Path, LocalProject] = {}
-    for entry in _unnamed_local(sources):
+    for entry in (e for s in sources for e in s.entries if e.local_path is not None):
         path = entry.local_path
         if path is None or path in found:
             continue
         is_dir = inputs.is_dir(path)
-        found[path] = LocalProject(is_dir, static_project_name(path, inputs) if is_dir else None)
+        project = LocalProject(is_dir, real_path=Path(os.path.realpath(path)))
+        if is_dir:
+            project = _read_local_project(path, inputs, project)
+        found[path] = project
     return found
 
 
-def _unnamed_local(sources: Iterable[Source]) -> Iterable[Entry]:
-    return (e for s in sources for e in s.entries if e.name is None and e.local_path is not None)
+def _read_local_project(path: Path, inputs: Inputs, project: LocalProject) -> LocalProject:
+    project = project._replace(name=static_project_name(path, inputs))
+    pyproject = path / "pyproject.toml"
+    if not inputs.is_file(pyproject):
+        return project
+    try:
+        declared = read_declared(pyproject, inputs)
+        dependencies = tuple(entries(declared.dependencies or (), pyproject))
+        optional = {
+            extra: tuple(entries(lines, pyproject)) for extra, lines in declared.optional.items()
+        }
+    except DepPolicyError:  # what is not readable is not checked (no false alarm)
+        return project
+    return project._replace(dependencies=dependencies, optional=optional)
 
 
 def python_version_file_rule(path: Path, inputs: Inputs | None = None) -> PythonRule | None:

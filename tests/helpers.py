@@ -414,3 +414,55 @@ def snapshot(value: object) -> object:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return snapshot(dataclasses.astuple(value))
     return (type(value).__name__, str(value))  # Version, SpecifierSet, Marker, errors
+
+
+# --- the tools' own lock files (tests/data/locks/: poetry.lock, pdm.lock, Pipfile.lock) ---
+
+LOCKS = DATA / "locks"
+
+
+def marker_environment(
+    python: str = "3.11.7", platform: str = "linux", implementation: str = "CPython"
+) -> dict[str, str]:
+    """A complete PEP 508 environment, so that what a lock selects does not depend on the
+    interpreter running the tests."""
+    env = cast("dict[str, str]", dict(default_environment()))
+    env.update(
+        python_full_version=python,
+        python_version=".".join(python.split(".")[:2]),
+        sys_platform=platform,
+        platform_system={"linux": "Linux", "win32": "Windows", "darwin": "Darwin"}[platform],
+        os_name="nt" if platform == "win32" else "posix",
+        implementation_name=implementation.lower(),
+        platform_python_implementation=implementation,
+    )
+    return env
+
+
+def lock_cases(tool: str) -> list[dict[str, Any]]:
+    """The cases ``tests/data/locks/TOOL/expected.json`` records (see its README.md)."""
+    document = json.loads((LOCKS / tool / "expected.json").read_text(encoding="utf-8"))
+    return cast("list[dict[str, Any]]", document["cases"])
+
+
+def read_tool_lock(
+    path: Path,
+    *,
+    extras: Iterable[str] = (),
+    groups: Iterable[str] | None = None,
+    environment: Mapping[str, str] | None = None,
+    inputs: Inputs | None = None,
+) -> Source:
+    """``path`` read by its format's reader as the plugin reads it, with the names
+    canonicalised as the settings canonicalise ``deppolicy_extras``/``deppolicy_groups``."""
+    from pytest_deppolicy.sources import read_source
+    from pytest_deppolicy.sources.records import Reading
+
+    reading = Reading(
+        Inputs() if inputs is None else inputs,
+        path.parent,
+        marker_environment() if environment is None else environment,
+        frozenset(canonicalize_name(name) for name in extras),
+        None if groups is None else frozenset(canonicalize_name(name) for name in groups),
+    )
+    return read_source(path, reading)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from pytest_deppolicy.cache import keys
 from pytest_deppolicy.cache.stamps import digest, environment_digest, file_stamp, still_stamped
 from pytest_deppolicy.cache.store import CACHE_KEY, Store, cache_directory
+from pytest_deppolicy.config.options import tolerates_unreadable_sources
 from pytest_deppolicy.inputs import Inputs
 
 if TYPE_CHECKING:
@@ -76,6 +77,8 @@ class WarmStart:
         try:
             if document is None or not _still_valid(document, self._miss.key, self._miss.stamp):
                 return None
+            if document.get("tolerated") and not tolerates_unreadable_sources(given):
+                return None  # warn mode went on without a source this run must not
             from pytest_deppolicy.cache.codec import outcome_from
 
             return outcome_from(document["outcome"])
@@ -134,13 +137,17 @@ class WarmStart:
         inputs: Inputs,
         sources: tuple[Sequence[Source], Inputs] | None,
         inventory: Inventory,
+        *,
+        tolerated: bool = False,
     ) -> None:
         """Store what a check made: now where pytest's cache folder exists (the plugin
         never creates it, so that pytest does, with its .gitignore), else at :meth:`flush`.
 
         ``sources`` are the sources as read, with the inputs reading them took; ``None``
-        when they were recalled.  The memo and the sources are written before the
-        outcome, so a reader that finds the outcome finds the others.
+        when they were recalled.  ``tolerated``: warn mode went on without a source that
+        cannot be read (a run that would stop on it must not reuse the outcome).  The memo
+        and the sources are written before the outcome, so a reader that finds the outcome
+        finds the others.
         """
         from pytest_deppolicy.cache.codec import outcome_data
 
@@ -152,6 +159,7 @@ class WarmStart:
             self._keep_sources(*sources)
         self._pending[_OUTCOME] = {
             **self._validity(inputs, self._listing_key(), self._stamp()),
+            "tolerated": tolerated,
             "outcome": outcome_data(outcome),
         }
         if not self._clearing and self._store.root.is_dir():

@@ -54,14 +54,15 @@ def sources_data(sources: Sequence[Source]) -> list[Any] | None:
     data: list[Any] = []
     for source in sources:
         entries = [_entry_data(entry) for entry in source.entries]
-        if None in entries:
+        elsewhere = [_entry_data(entry) for entry in source.elsewhere]
+        if None in entries or None in elsewhere or source.problem is not None:
             return None
         rule = source.requires_python
         data.append(
             [
                 *(str(source.path), source.format, entries),
                 *(None if rule is None else str(rule), source.requires_python_line),
-                source.compiled,
+                *(source.compiled, elsewhere),
             ]
         )
     return data
@@ -74,7 +75,7 @@ def sources_from(data: Any) -> tuple[Source, ...]:
 
     paths: dict[str, Path] = {}
     sources = []
-    for path, format_, entries, rule, rule_line, compiled in data:
+    for path, format_, entries, rule, rule_line, compiled, elsewhere in data:
         if not (type(path) is type(format_) is str and type(compiled) is bool):
             raise TypeError("not a source")
         if not (rule is None or type(rule) is str) or not (
@@ -89,6 +90,7 @@ def sources_from(data: Any) -> tuple[Source, ...]:
                 requires_python=None if rule is None else SpecifierSet(rule),
                 requires_python_line=rule_line,
                 compiled=compiled,
+                elsewhere=tuple(_entry_from(entry, paths) for entry in elsewhere),
             )
         )
     return tuple(sources)

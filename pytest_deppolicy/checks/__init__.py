@@ -72,6 +72,7 @@ def _environment_findings(context: Context) -> Iterator[Finding]:
         None if rule is None else context.rule_location(rule),
         _names(policy, constraints=True),
         ignore,
+        python.served_by_other_pins(policy, context.environment.interpreter.environment),
     )
 
 

@@ -76,12 +76,14 @@ class Finding:
 
 
 class SourceStats(NamedTuple):
-    """How many entries a policy source holds, how many applied here, how many drifted."""
+    """How many entries a policy source holds, how many applied here, how many drifted;
+    ``read`` is false for a source warn mode went on without."""
 
     path: Path
     requirements: int
     checked: int
     drifted: int
+    read: bool = True
 
 
 class Verdict(NamedTuple):

@@ -11,9 +11,10 @@ from packaging.version import Version
 
 from pytest_deppolicy.checks import urls
 from pytest_deppolicy.checks.context import Context, shown
-from pytest_deppolicy.checks.findings import Finding, Kind, SourceStats, Verdict
+from pytest_deppolicy.checks.findings import Finding, Kind, Severity, SourceStats, Verdict
 from pytest_deppolicy.environment import MetadataError
-from pytest_deppolicy.sources._pep508 import is_full_commit, split_vcs_url
+from pytest_deppolicy.policy import display_path
+from pytest_deppolicy.sources._pep508 import is_archive_name, is_full_commit, split_vcs_url
 
 if TYPE_CHECKING:
     from packaging.specifiers import SpecifierSet
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
 def check_source(context: Context, source: Source, findings: list[Finding]) -> SourceStats:
     """Check every entry of ``source`` whose marker holds here; ``findings`` receives what
     is wrong, and ``context`` the entries that applied with their verdicts."""
+    if source.problem is not None:
+        findings.append(_unreadable(context, source))
+        return SourceStats(path=source.path, requirements=0, checked=0, drifted=0, read=False)
     checked = 0
     drifted = 0
     for entry in source.entries:
@@ -44,8 +48,63 @@ def check_source(context: Context, source: Source, findings: list[Finding]) -> S
     )
 
 
+def _declared_findings(context: Context, entry: Entry, dist: Distribution) -> Iterator[Finding]:
+    """A local project's statically declared dependencies (and those of the extras asked
+    for) must hold: they change in pyproject.toml without a reinstall, which the installed
+    metadata would not show."""
+    project = context.policy.local_project(entry)
+    if project is None:
+        return
+    declared = list(project.dependencies)
+    for extra in sorted(entry.extras):
+        declared += project.optional.get(extra, ())
+    for dependency in declared:
+        if context.applies(dependency.marker) and not context.ignored(dependency.name):
+            yield from _declared_finding(context, entry, dist, dependency)
+
+
+def _declared_finding(
+    context: Context, entry: Entry, dist: Distribution, dependency: Entry
+) -> Iterator[Finding]:
+    assert dependency.name is not None
+    label = f"{dependency.display} (declared by {dist.name}, {context.location(entry)})"
+    found = context.inventory.get(dependency.name)
+    if found is None:
+        yield context.finding(
+            dependency, Kind.MISSING, dependency.name, None, "not installed", label=label
+        )
+        return
+    if found.version is None or _pinned_as_installed(dependency.specifier, found.raw_version):
+        return
+    problem = version_problem(dependency.specifier, found.version)
+    if problem is not None:
+        installed = str(found.version)
+        yield context.finding(
+            dependency, Kind.VERSION_MISMATCH, dependency.name, installed, problem, label=label
+        )
+
+
+def _unreadable(context: Context, source: Source) -> Finding:
+    """A source found in rootdir that warn mode goes on without."""
+    where = display_path(source.path, context.policy.rootdir)
+    location = where if source.problem_line is None else f"{where}:{source.problem_line}"
+    return Finding(
+        kind=Kind.UNVERIFIABLE,
+        severity=Severity.WARNING,
+        name=None,
+        required=None,
+        installed=None,
+        source=where,
+        line=source.problem_line,
+        message=f"{location} cannot be read, so nothing in it was checked: {source.problem}",
+    )
+
+
 def _check_entry(context: Context, entry: Entry) -> Iterator[Finding]:
-    name = entry.name or _static_name(context, entry)
+    name = entry.name or _static_name(context, entry) or _installed_from(context, entry)
+    if name is None and _folder_is_gone(context, entry):
+        yield context.finding(entry, Kind.MISSING, None, None, _gone(entry))
+        return
     if name is None:
         yield context.unverifiable(entry, _why_unnamed(context, entry))
         return
@@ -66,11 +125,34 @@ def _check_entry(context: Context, entry: Entry) -> Iterator[Finding]:
         yield from urls.url_findings(context, entry, name, dist)
     if entry.extras and not entry.constraint:
         yield from _extra_findings(context, entry, dist, entry.extras, {name})
+    yield from _declared_findings(context, entry, dist)
 
 
 def _static_name(context: Context, entry: Entry) -> NormalizedName | None:
     project = context.policy.local_project(entry)
     return None if project is None else project.name
+
+
+def _installed_from(context: Context, entry: Entry) -> NormalizedName | None:
+    """The installed distribution that came from the entry's local path, if one did."""
+    project = context.policy.local_project(entry)
+    if project is None or project.real_path is None:
+        return None
+    dist = context.environment.installed_from(project.real_path)
+    return None if dist is None else dist.name
+
+
+def _folder_is_gone(context: Context, entry: Entry) -> bool:
+    """A local project folder that is not there (an archive that is not is another story:
+    pip would fetch nothing either, and says so)."""
+    project = context.policy.local_project(entry)
+    if project is None or project.is_dir or entry.local_path is None:
+        return False
+    return not is_archive_name(entry.local_path.name)
+
+
+def _gone(entry: Entry) -> str:
+    return f"not installed: {entry.local_path} does not exist (a git submodule not checked out?)"
 
 
 def _why_unnamed(context: Context, entry: Entry) -> str:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
 
@@ -13,12 +13,15 @@ from packaging.version import Version
 from pytest_deppolicy.checks.context import unverifiable
 from pytest_deppolicy.checks.findings import Finding, Kind, Severity
 from pytest_deppolicy.policy import display_path
+from pytest_deppolicy.sources._pep508 import marker_holds
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
 
     from pytest_deppolicy.checks.context import Context
     from pytest_deppolicy.environment import Distribution, Inventory
+    from pytest_deppolicy.policy import Policy
+    from pytest_deppolicy.sources.records import Entry
 
 
 def python_findings(context: Context) -> Iterator[Finding]:
@@ -50,9 +53,12 @@ def requires_python_findings(
     declared_where: str | None,
     policy_names: frozenset[NormalizedName],
     ignore: frozenset[NormalizedName],
+    served_elsewhere: ServedElsewhere = lambda name, minors: [],
 ) -> Iterator[Finding]:
     """``requires-python``: an error when a distribution excludes this interpreter; a warning
-    when a distribution the policy names excludes part of the project's declared range."""
+    when a distribution the policy names excludes part of the project's declared range that
+    no other pin of it serves (``served_elsewhere``: the minors a universal lock pins
+    another version of that name for)."""
     # Environments repeat a handful of Requires-Python strings: judge each once.
     judged: dict[str, tuple[SpecifierSet | None, bool, list[str]]] = {}
     for dist in inventory:
@@ -75,7 +81,48 @@ def requires_python_findings(
         elif not runs_here:
             yield _requires_python_error(dist, specifier, running)
         elif declared is not None and unserved and dist.name in policy_names:
-            yield _requires_python_warning(dist, specifier, declared, declared_where, unserved)
+            left = [
+                minor for minor in unserved if minor not in served_elsewhere(dist.name, unserved)
+            ]
+            if left:
+                yield _requires_python_warning(dist, specifier, declared, declared_where, left)
+
+
+# served_elsewhere(name, minors): which of ``minors`` ("3.9") another pin of ``name`` serves.
+ServedElsewhere = Callable[["NormalizedName", list[str]], list[str]]
+
+
+def served_by_other_pins(policy: Policy, environment: Mapping[str, str]) -> ServedElsewhere:
+    """A universal lock pins a package once per Python range (``click==8.1.8 ;
+    python_full_version < '3.10'`` beside ``click==8.5.1 ; python_full_version >= '3.10'``):
+    the Pythons the installed pin excludes are served by the other pins of the same name in
+    the same source, under their markers."""
+
+    def served(name: NormalizedName, minors: list[str]) -> list[str]:
+        found: set[str] = set()
+        for source in policy.sources:
+            pins = [e for e in source.entries if e.name == name and not e.constraint]
+            here = [e for e in pins if e.marker is None or marker_holds(e.marker, environment)]
+            others = [e for e in pins if e not in here and e.marker is not None]
+            others += [e for e in source.elsewhere if e.name == name and e.marker is not None]
+            if here:
+                found |= {m for m in minors for e in others if _marker_holds_on(e, environment, m)}
+        return sorted(found)
+
+    return served
+
+
+def _marker_holds_on(entry: Entry, environment: Mapping[str, str], minor: str) -> bool:
+    """Whether the entry's marker holds on some release of Python ``minor`` ("3.9")."""
+    assert entry.marker is not None
+    for patch in range(31):
+        python = {"python_version": minor, "python_full_version": f"{minor}.{patch}"}
+        try:
+            if marker_holds(entry.marker, {**environment, **python}):
+                return True
+        except (ValueError, KeyError, TypeError):  # a lock's extras/dependency_groups marker
+            return False
+    return False
 
 
 def _judge_requires_python(

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from pytest_deppolicy.checks.context import Context
     from pytest_deppolicy.environment import DirectUrl, Distribution
+    from pytest_deppolicy.environment.git import Checkout
     from pytest_deppolicy.sources.records import Entry
 
 
@@ -34,18 +35,25 @@ def url_findings(
     except MetadataError as exc:
         yield context.unverifiable(entry, f"cannot be verified: {exc}")
         return
-    problem = url_problem(entry, installed)
+    checkout = None if installed is None else context.environment.checkout(installed)
+    problem = url_problem(entry, installed, checkout)
     if problem is not None:
         shown = _describe_installed(installed, dist)
         yield context.finding(entry, Kind.URL_MISMATCH, name, shown, problem)
 
 
-def url_problem(entry: Entry, installed: DirectUrl | None) -> str | None:
-    """Why the installed origin differs from the entry's URL, or ``None`` when it matches."""
+def url_problem(
+    entry: Entry, installed: DirectUrl | None, checkout: Checkout | None = None
+) -> str | None:
+    """Why the installed origin differs from the entry's URL, or ``None`` when it matches.
+
+    ``checkout``: the git facts of the folder an editable install came from."""
     assert entry.url is not None
     if installed is None:
         return "installed from an index, not from that URL"
     vcs, url, revision = split_vcs_url(entry.url)
+    if vcs == "git" and entry.editable and checkout is not None and installed.editable:
+        return _checkout_problem(url, revision, checkout)
     if vcs is not None:
         return _vcs_problem(url, revision, installed)
     if entry.local_path is not None or url.startswith("file:"):
@@ -68,6 +76,26 @@ def _vcs_problem(url: str, revision: str | None, installed: DirectUrl) -> str | 
         requested = installed.requested_revision or "no revision"
         return f"installed from {requested} (commit {installed.commit_id or 'unknown'})"
     return None
+
+
+def _checkout_problem(url: str, revision: str | None, checkout: Checkout) -> str | None:
+    """pip freezes an editable git checkout as ``-e git+URL@COMMIT#egg=NAME``: URL is one of
+    its remotes, COMMIT where its ``HEAD`` is (a branch or tag name cannot be told without
+    git, and pip never writes one)."""
+    wanted = normalise_url(url)
+    if not any(normalise_url(_as_url(remote)) == wanted for remote in checkout.remotes):
+        remotes = ", ".join(checkout.remotes) or "none"
+        return f"installed editable from a git checkout of another remote ({remotes})"
+    if is_full_commit(revision) and (checkout.head or "").lower() != str(revision).lower():
+        return f"installed editable from a git checkout at commit {checkout.head or 'unknown'}"
+    return None
+
+
+def _as_url(remote: str) -> str:
+    """A remote as git writes it: a URL, or a local path (``/srv/repo``, ``../repo``)."""
+    if "://" in remote:
+        return remote
+    return Path(os.path.abspath(remote)).as_uri() if remote.startswith(("/", ".")) else remote
 
 
 def _local_problem(entry: Entry, url: str, installed: DirectUrl) -> str | None:

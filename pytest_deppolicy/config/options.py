@@ -225,6 +225,18 @@ def outputs(
     )
 
 
+def tolerates_unreadable_sources(given: Mapping[str, Given]) -> bool:
+    """Warn mode (the default, when nobody asked for the plugin) goes on without a source
+    found in rootdir that cannot be read; fail mode and ``--deppolicy-only`` stop, and a
+    source named in the settings is always read or an error."""
+    try:
+        mode = _mode(given.get("mode"))
+    except SettingsError:
+        return False
+    named = given.get("requirements")
+    return mode is Mode.WARN and not flag(given, "only") and not (named and named.value)
+
+
 def _mode(given: Given | None) -> Mode:
     if given is None or given.value in (None, ""):
         return Mode.WARN

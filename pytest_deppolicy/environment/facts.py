@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Union
 
 from pytest_deppolicy.environment.direct_url import DirectUrl, read_direct_url
+from pytest_deppolicy.environment.git import Checkout, read_checkout
 from pytest_deppolicy.environment.installs import (
     EggLink,
     drop_leftovers,
@@ -61,9 +63,23 @@ class Environment(NamedTuple):
     dependencies: DependencyReader
     origins: Mapping[str, Origin] = {}  # never mutated
     layers: Mapping[str, Layer] = {}  # never mutated
+    checkouts: Mapping[Path, Checkout] = {}  # never mutated
+
+    def checkout(self, origin: DirectUrl) -> Checkout | None:
+        """The git checkout an editable install was made from, read as files."""
+        return None if origin.local_path is None else self.checkouts.get(origin.local_path)
 
     def layer(self, dist: Distribution) -> Layer | None:
         return self.layers.get(str(dist.location))
+
+    def installed_from(self, real_path: Path) -> Distribution | None:
+        """The installed distribution whose origin is the local folder ``real_path``
+        (symlinks resolved, as in the origins)."""
+        for dist in self.inventory:
+            origin = self.origins.get(dist.where)
+            if isinstance(origin, DirectUrl) and origin.local_path == real_path:
+                return dist
+        return None
 
     def direct_url(self, dist: Distribution) -> DirectUrl | None:
         """How ``dist`` was installed; raises the ``MetadataError`` met reading it."""
@@ -100,7 +116,20 @@ def gather(
     if layers is None:
         layers = layers_of([folder.location for folder in listing.folders])
     reader = DependencyReader(interpreter.environment, recollection)
-    return Environment(interpreter, inventory, reader, origins.read, layers)
+    checkouts = _checkouts(origins.read.values())
+    return Environment(interpreter, inventory, reader, origins.read, layers, checkouts)
+
+
+def _checkouts(origins: Iterable[Origin]) -> dict[Path, Checkout]:
+    """The git facts of every folder an editable install among ``origins`` came from (pip
+    freezes such an install as ``-e git+URL@COMMIT#egg=NAME``)."""
+    found: dict[Path, Checkout] = {}
+    for origin in origins:
+        if isinstance(origin, DirectUrl) and origin.editable and origin.local_path is not None:
+            checkout = read_checkout(str(origin.local_path))
+            if checkout is not None:
+                found[origin.local_path] = checkout
+    return found
 
 
 class _Origins:

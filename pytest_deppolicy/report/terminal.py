@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from pytest_deppolicy.checks.findings import Finding, Kind
 from pytest_deppolicy.policy import display_path
 from pytest_deppolicy.report.fix import FixFacts, fix_commands
+from pytest_deppolicy.sources import looked_for
 
 if TYPE_CHECKING:
     from pytest_deppolicy.checks.findings import Evaluation
@@ -19,18 +20,24 @@ if TYPE_CHECKING:
 def header_line(policy: Policy, evaluation: Evaluation, interpreter: Interpreter) -> str:
     """The one ``deppolicy:`` line of the terminal header."""
     parts = [_python_verdict(policy, evaluation, interpreter)]
+    formats = {source.path: source.format for source in policy.sources}
     for stats in evaluation.sources:
         path = display_path(stats.path, policy.rootdir)
-        parts.append(f"{path}: {stats.checked} checked, {stats.drifted} drifted")
+        if formats.get(stats.path) == "pyproject":
+            path += " (declared dependencies, ranges)"
+        if not stats.read:
+            parts.append(f"{path}: not read")
+        else:
+            parts.append(f"{path}: {stats.checked} checked, {stats.drifted} drifted")
     if not evaluation.sources:
-        parts.append("no requirements sources")
+        parts.append(f"no requirements sources (looked for {', '.join(looked_for())})")
     return "deppolicy: " + "; ".join(parts)
 
 
 def _python_verdict(policy: Policy, evaluation: Evaluation, interpreter: Interpreter) -> str:
     if not policy.python_rules:
         return f"python {interpreter.version} (no rule)"
-    rules = ", ".join(str(rule.specifier) for rule in policy.python_rules)
+    rules = ", ".join(dict.fromkeys(str(rule.specifier) for rule in policy.python_rules))
     verdict = "ok" if evaluation.python_ok else "MISMATCH"
     return f"python {interpreter.version} {verdict} ({rules})"
 

@@ -36,11 +36,20 @@ class Format(NamedTuple):
 # Tried in order; the last one takes any file.
 FORMATS: tuple[Format, ...] = (
     Format("pylock", is_pylock_name, "pylock"),
+    Format("uv.lock", lambda name: name == "uv.lock", "uvlock"),
+    Format("poetry.lock", lambda name: name == "poetry.lock", "poetrylock"),
+    Format("pdm.lock", lambda name: name == "pdm.lock", "pdmlock"),
+    Format("Pipfile.lock", lambda name: name == "Pipfile.lock", "pipfilelock"),
+    Format("pyproject", lambda name: name == "pyproject.toml", "declared"),
     Format("requirements", lambda name: True, "reqfile"),
 )
 
-# Read from rootdir, where present, when no source is configured.
+# Without configured sources, read from rootdir: these where present ...
 DEFAULT_SOURCES = ("requirements.txt", "pylock.toml")
+# ... else the first of these that exists ...
+DEFAULT_LOCKS = ("uv.lock", "poetry.lock", "pdm.lock", "Pipfile.lock")
+# ... else the dependencies pyproject.toml declares.
+DECLARED = "pyproject.toml"
 
 
 def format_of(path: Path) -> Format:
@@ -56,10 +65,25 @@ def read_source(path: Path, reading: Reading) -> Source:
 
 
 def discover(rootdir: Path, inputs: Inputs) -> tuple[Path, ...]:
-    """The sources to read when none is configured."""
-    return tuple(rootdir / name for name in DEFAULT_SOURCES if inputs.is_file(rootdir / name))
+    """The sources to read when none is configured (v2 of the contract: requirements.txt
+    and pylock.toml; else the first lock of another tool; else the declared dependencies
+    of pyproject.toml, when it declares any)."""
+    found = tuple(rootdir / name for name in DEFAULT_SOURCES if inputs.is_file(rootdir / name))
+    if found:
+        return found
+    lock = next((rootdir / name for name in DEFAULT_LOCKS if inputs.is_file(rootdir / name)), None)
+    if lock is not None:
+        return (lock,)
+    pyproject = rootdir / DECLARED
+    return (pyproject,) if _declares_dependencies(pyproject, inputs) else ()
+
+
+def _declares_dependencies(pyproject: Path, inputs: Inputs) -> bool:
+    from pytest_deppolicy.sources.pyproject import declares_dependencies
+
+    return inputs.is_file(pyproject) and declares_dependencies(pyproject, inputs)
 
 
 def looked_for() -> tuple[str, ...]:
     """The file names :func:`discover` looks for, for the header when it finds none."""
-    return DEFAULT_SOURCES
+    return (*DEFAULT_SOURCES, *DEFAULT_LOCKS, DECLARED)

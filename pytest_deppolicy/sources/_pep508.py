@@ -110,6 +110,14 @@ def url_to_path(url: str) -> str:
     return path
 
 
+_ARCHIVES = (".whl", ".zip", ".tar", ".gz", ".bz2", ".xz", ".tgz", ".tbz", ".txz", ".lzma", ".lz")
+
+
+def is_archive_name(name: str) -> bool:
+    """Whether a file name ends as an sdist or a wheel does (not a project folder)."""
+    return name.lower().endswith(_ARCHIVES)
+
+
 # --- credentials ------------------------------------------------------------------------
 
 

@@ -68,11 +68,12 @@ def read_pylock(
     pylock = _import_pylock(source)
     layout = _Layout.scan(text, data)
     lock = _validate(pylock, data, source, layout)
-    entries = tuple(_select(lock, environment, source, layout))
+    selection = list(_select(lock, environment, source, layout))
     return Source(
         path=source,
         format="pylock",
-        entries=entries,
+        entries=tuple(entry for entry, selected in selection if selected),
+        elsewhere=tuple(entry for entry, selected in selection if not selected),
         requires_python=lock.requires_python,
         requires_python_line=(
             None if lock.requires_python is None else layout.key("requires-python")
@@ -193,8 +194,9 @@ def _first_line(message: str) -> str:
 
 def _select(
     lock: Pylock, environment: Mapping[str, str], source: Path, layout: _Layout
-) -> Iterator[Entry]:
-    """PEP 751's selection, minus what only an installer needs (wheel tags, environments)."""
+) -> Iterator[tuple[Entry, bool]]:
+    """PEP 751's selection, minus what only an installer needs (wheel tags, environments):
+    each package's entry, and whether it is selected here (the others keep their marker)."""
     marker_environment: dict[str, str | frozenset[str]] = {
         **environment,
         "extras": frozenset(),
@@ -206,6 +208,7 @@ def _select(
         if package.marker is not None and not _holds(
             package.marker, marker_environment, package, source, line
         ):
+            yield _entry(package, source, line)._replace(marker=package.marker), False
             continue
         if package.name in selected:
             raise PylockError(
@@ -216,7 +219,7 @@ def _select(
                 hint="the markers of its [[packages]] tables must exclude each other",
             )
         selected[package.name] = line
-        yield _entry(package, source, line)
+        yield _entry(package, source, line), True
 
 
 def _holds(

@@ -38,6 +38,7 @@ from pytest_deppolicy.sources._pep508 import (
     url_to_path,
 )
 from pytest_deppolicy.sources.records import Entry, Reading, Source
+from pytest_deppolicy.sources.sniff import other_format
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
@@ -132,6 +133,9 @@ class _Context(NamedTuple):
 
     def is_file(self, path: str) -> bool:
         return self.inputs.is_file(path)
+
+    def exists(self, path: str) -> bool:
+        return self.inputs.exists(path)
 
 
 class _Origin(NamedTuple):
@@ -292,14 +296,27 @@ def _parse_content(
     ancestors: Mapping[str, str | None],
     context: _Context,
 ) -> Iterator[Entry]:
-    for lineno, line in preprocess(_decode(data, filename), context.environ):
+    text = _decode(data, filename)
+    for lineno, line in preprocess(text, context.environ):
         origin = _Origin(filename, lineno, line, constraint)
         try:
             yield from _handle_line(origin, ancestors, context)
         except _Invalid as e:
+            _raise_other_format(text, filename)
             raise RequirementsFileError(
                 e.message, path=Path(filename), line=lineno, hint=e.hint
             ) from None
+
+
+def _raise_other_format(text: str, filename: str) -> None:
+    """A file of another format saved as requirements is named as what it is."""
+    kind = other_format(text)
+    if kind is not None:
+        raise RequirementsFileError(
+            f"not a pip requirements file: it is {kind}",
+            path=Path(filename),
+            hint="name the project's pip requirements or lock file in deppolicy_requirements",
+        )
 
 
 def _handle_line(
@@ -730,7 +747,10 @@ def _direct_url_editable(text: str) -> tuple[str | None, str, frozenset[str]] | 
 
 def _pip_syntax_editable(text: str, context: _Context) -> tuple[str | None, str, frozenset[str]]:
     url_no_extras, extras = _strip_extras(text)
-    if url_no_extras and context.is_dir(os.path.join(context.cwd, url_no_extras)):
+    local = os.path.join(context.cwd, url_no_extras)
+    if url_no_extras and (
+        context.is_dir(local) or _names_a_missing_folder(url_no_extras, local, context)
+    ):
         url_no_extras = path_to_url(_abspath(url_no_extras, context.cwd))
     if url_no_extras.lower().startswith("file:"):
         return _egg_fragment(url_no_extras), url_no_extras, extras
@@ -796,6 +816,22 @@ def _strip_extras(path: str) -> tuple[str, frozenset[str]]:
     return match.group(1).rstrip(), frozenset(parsed)
 
 
+def _is_empty_dir(path: str) -> bool:
+    try:
+        with os.scandir(path) as items:
+            return next(items, None) is None
+    except OSError:
+        return False
+
+
+_EXPLICIT_PATH = ("./", "../", "/", "~", ".\\", "..\\")
+
+
+def _names_a_missing_folder(name: str, path: str, context: _Context) -> bool:
+    """Whether ``name`` is written as a path (``./x``, ``../x``, ``/x``) to nothing."""
+    return (name == "." or name.startswith(_EXPLICIT_PATH)) and not context.exists(path)
+
+
 def _looks_like_path(name: str) -> bool:
     return (
         os.path.sep in name
@@ -820,16 +856,20 @@ def _is_installable_dir(path: str, context: _Context) -> bool:
 
 
 def _url_from_path(path: str, name: str, context: _Context) -> str | None:
-    """pip's ``_get_url_from_path``: a local project directory or archive, as a URL."""
+    """pip's ``_get_url_from_path``: a local project directory or archive, as a URL.
+
+    Unlike pip, a folder that is not there, or empty (a git submodule not checked out),
+    is a requirement of its own, which the checks report on its line: one missing folder
+    must not make the file's other requirements go unchecked."""
     if _looks_like_path(name) and context.is_dir(path):
-        if _is_installable_dir(path, context):
+        if _is_installable_dir(path, context) or _is_empty_dir(path):
             return path_to_url(path)
         raise _Invalid(
             f"Directory {name!r} is not installable: it has neither setup.py nor pyproject.toml",
             hint="point at the project's root directory",
         )
     if not _is_archive_file(path):
-        return None
+        return path_to_url(path) if _names_a_missing_folder(name, path, context) else None
     if context.is_file(path):
         return path_to_url(path)
     before_at = name.split("@", 1)

@@ -554,22 +554,8 @@ def universal_lock(tmp_path_factory: pytest.TempPathFactory, uv: Uv) -> Path:
 @pytest.mark.parametrize(
     "source",
     [
-        pytest.param(
-            "requirements.txt",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 12: 'click 8.5.1 requires Python >=3.10, but the project "
-                "promises >=3.9 (pyproject.toml:4): Python 3.9 cannot be served' although "
-                "the same export pins click==8.1.8 for Python < 3.10",
-            ),
-        ),
-        pytest.param(
-            "pylock.toml",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 12: the same false requires-python warning from the pylock export",
-            ),
-        ),
+        "requirements.txt",
+        "pylock.toml",
         pytest.param(
             "uv.lock",
             marks=pytest.mark.xfail(
@@ -764,11 +750,6 @@ def flit_project_with_dependencies(path: Path, dependencies: list[str]) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: the editable's installed metadata predates the new dependencies; the "
-    "plugin says ok",
-)
 def test_a_dependency_added_to_pyproject_after_the_editable_install_is_reported(
     make_venv: MakeVenv, tmp_path: Path
 ) -> None:
@@ -833,14 +814,7 @@ def frozen_env(
 @pytest.mark.parametrize(
     "freezer",
     [
-        pytest.param(
-            "pip",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="issue 12: the '-e git+...@COMMIT#egg=NAME' lines pip freezes for "
-                "editable git checkouts are url-mismatch errors",
-            ),
-        ),
+        "pip",
         "uv",
     ],
 )
@@ -888,10 +862,6 @@ CONDA_FILES = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: exit 4 in the default warn mode, 'Invalid requirement ... did you mean ==?'",
-)
 @pytest.mark.parametrize("content", CONDA_FILES.values(), ids=CONDA_FILES.keys())
 def test_a_conda_file_saved_as_requirements_is_a_warning_in_warn_mode(
     plain_venv: Venv, tmp_path: Path, content: str
@@ -911,11 +881,6 @@ def test_a_conda_file_saved_as_requirements_is_a_warning_in_warn_mode(
     assert "did you mean" not in output_of(result)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: the message is 'Invalid requirement ... (= is not a valid operator; did "
-    "you mean ==?)' and does not name the file as a conda file",
-)
 @pytest.mark.parametrize("args", [["--deppolicy"], ["--deppolicy-only"]], ids=["fail", "only"])
 @pytest.mark.parametrize("content", CONDA_FILES.values(), ids=CONDA_FILES.keys())
 def test_a_conda_file_saved_as_requirements_is_a_one_line_error_in_fail_mode(
@@ -963,11 +928,6 @@ def test_an_uninitialised_submodule_is_a_finding_on_its_line(
     assert findings[0] in {("missing", 1), ("unverifiable", 1)}, findings
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 12: exit 4, \"'./sub-project' is not a valid editable requirement\" for the "
-    "whole file",
-)
 def test_a_missing_local_path_is_a_missing_finding_and_the_rest_is_checked(
     plain_venv: Venv, tmp_path: Path
 ) -> None:

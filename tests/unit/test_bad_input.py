@@ -351,12 +351,6 @@ PARSER_CASES = {
         "requirements.txt:1",
         "Invalid URL 'http://[::1/foo-1.0.tar.gz': Invalid IPv6 URL",
     ),
-    "path that does not exist": Bad(
-        {"requirements.txt": "./libs/missing\n"},
-        "requirements.txt:1",
-        f"Invalid requirement './libs/missing': {req_error('./libs/missing')} "
-        "(it looks like a path, but './libs/missing' does not exist)",
-    ),
     "constraint with extras": Bad(
         {"requirements.txt": "-c constraints.txt\n", "constraints.txt": "requests[socks]==2.31\n"},
         "constraints.txt:1",

@@ -13,7 +13,7 @@ from packaging.version import Version
 from pytest_deppolicy.checks import pins
 from pytest_deppolicy.checks.findings import Evaluation, Finding, Kind, Severity, Verdict
 from pytest_deppolicy.sources.records import Entry
-from tests.helpers import entry, evaluate_in, policy_of, write_dist
+from tests.helpers import dir_url, entry, evaluate_in, policy_of, write_dist
 
 COMMIT = "a" * 40
 
@@ -303,3 +303,62 @@ def test_version_problem(
     assert (
         pins.version_problem(SpecifierSet(pin), Version(installed), match_local_version) == expected
     )
+
+
+# --- a local project's declared dependencies ----------------------------------------------
+
+
+def local_app(root: Path, dependencies: list[str], optional: str = "") -> Path:
+    app = root / "app"
+    app.mkdir()
+    quoted = ", ".join(f'"{d}"' for d in dependencies)
+    (app / "pyproject.toml").write_text(
+        f'[project]\nname = "app"\nversion = "0.1.0"\ndependencies = [{quoted}]\n{optional}'
+    )
+    return app
+
+
+def editable(root: Path, app: Path, text: str = "-e ./app", **fields: Any) -> Entry:
+    return entry(root, text, name=None, local_path=app, url=app.as_uri(), editable=True, **fields)
+
+
+def test_a_dependency_added_to_an_editable_project_after_its_install_is_reported(
+    root: Path, site_dir: Path
+) -> None:
+    app = local_app(root, ["alpha>=1", "delta>=2", "gamma>=1; python_version < '3'", "beta"])
+    write_dist(
+        site_dir, "app", "0.1.0", requires=["alpha>=1"], direct_url=dir_url(app, editable=True)
+    )
+    evaluation = run(root, site_dir, [editable(root, app)])
+    assert messages(evaluation) == [
+        "delta>=2 (declared by app, requirements.txt:1) required by app/pyproject.toml:4, "
+        "1.0 installed",
+        "beta (declared by app, requirements.txt:1) required by app/pyproject.toml:4, "
+        "not installed",
+    ]
+    assert [(f.kind, f.name, f.required, f.source, f.line) for f in evaluation.findings] == [
+        (Kind.VERSION_MISMATCH, "delta", ">=2", "app/pyproject.toml", 4),
+        (Kind.MISSING, "beta", None, "app/pyproject.toml", 4),
+    ]
+
+
+def test_the_extras_asked_for_bring_their_declared_dependencies(root: Path, site_dir: Path) -> None:
+    optional = '[project.optional-dependencies]\nfast = ["beta>=1"]\nslow = ["zeta"]\n'
+    app = local_app(root, ["alpha"], optional)
+    write_dist(site_dir, "app", "0.1.0", direct_url=dir_url(app, editable=True))
+    evaluation = run(
+        root, site_dir, [editable(root, app, "-e ./app[fast]", extras=frozenset({"fast"}))]
+    )
+    assert [(f.kind, f.name, f.line) for f in evaluation.findings] == [
+        (Kind.MISSING, "beta", 6),
+    ]
+
+
+def test_dynamic_dependencies_are_not_read(root: Path, site_dir: Path) -> None:
+    app = root / "app"
+    app.mkdir()
+    (app / "pyproject.toml").write_text(
+        '[project]\nname = "app"\ndynamic = ["dependencies"]\ndependencies = ["beta"]\n'
+    )
+    write_dist(site_dir, "app", "0.1.0", direct_url=dir_url(app, editable=True))
+    assert messages(run(root, site_dir, [editable(root, app)])) == []

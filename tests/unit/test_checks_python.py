@@ -193,3 +193,60 @@ def test_unserved_pythons(declared: str, needed: str, running: str, expected: li
         _unserved_pythons(SpecifierSet(declared), SpecifierSet(needed), Version(running))
         == expected
     )
+
+
+# --- universal locks: one pin per Python range -------------------------------------------
+
+UNIVERSAL = (
+    "click==8.1.8 ; python_full_version < '3.10'",
+    "click==8.5.1 ; python_full_version >= '3.10'",
+)
+
+
+def test_a_universal_lock_serves_each_python_with_its_own_pin(
+    tmp_path: Path, site_dir: Path
+) -> None:
+    """INTERPRETER is 3.11.7: click 8.5.1 is the pin here, 8.1.8 the one for 3.9."""
+    write_dist(site_dir, "click", "8.5.1", requires_python=">=3.10")
+    assert (
+        of_kind(run(tmp_path, site_dir, names=UNIVERSAL, rule=">=3.9"), Kind.REQUIRES_PYTHON) == []
+    )
+
+
+def test_only_the_pythons_no_other_pin_serves_are_named(tmp_path: Path, site_dir: Path) -> None:
+    write_dist(site_dir, "click", "8.5.1", requires_python=">=3.11")
+    evaluation = run(tmp_path, site_dir, names=UNIVERSAL, rule=">=3.9")
+    assert of_kind(evaluation, Kind.REQUIRES_PYTHON) == [
+        "click 8.5.1 requires Python >=3.11, but the project promises >=3.9 "
+        "(pyproject.toml:3): Python 3.10 cannot be served"
+    ]
+
+
+def test_pins_in_another_source_serve_nothing(tmp_path: Path, site_dir: Path) -> None:
+    from pytest_deppolicy.sources.records import Source
+
+    write_dist(site_dir, "click", "8.5.1", requires_python=">=3.10")
+    python_rule = PythonRule(
+        SpecifierSet(">=3.9"), "pyproject.toml", tmp_path / "pyproject.toml", 3
+    )
+    policy = policy_of(tmp_path, [entry(tmp_path, UNIVERSAL[1], 2)], python_rule=python_rule)
+    other = Source(tmp_path / "old.txt", "requirements", (entry(tmp_path, UNIVERSAL[0]),))
+    policy = policy._replace(sources=(*policy.sources, other))
+    assert of_kind(evaluate_in(policy, site_dir), Kind.REQUIRES_PYTHON) == [
+        "click 8.5.1 requires Python >=3.10, but the project promises >=3.9 "
+        "(pyproject.toml:3): Python 3.9 cannot be served"
+    ]
+
+
+def test_a_lock_s_packages_for_other_environments_serve_their_pythons(
+    tmp_path: Path, site_dir: Path
+) -> None:
+    """A lock's reader keeps the packages whose markers are false here as ``elsewhere``."""
+    write_dist(site_dir, "click", "8.5.1", requires_python=">=3.10")
+    python_rule = PythonRule(
+        SpecifierSet(">=3.9"), "pyproject.toml", tmp_path / "pyproject.toml", 3
+    )
+    policy = policy_of(tmp_path, [entry(tmp_path, "click==8.5.1")], python_rule=python_rule)
+    old = entry(tmp_path, UNIVERSAL[0], 9)
+    policy = policy._replace(sources=(policy.sources[0]._replace(elsewhere=(old,)),))
+    assert of_kind(evaluate_in(policy, site_dir), Kind.REQUIRES_PYTHON) == []

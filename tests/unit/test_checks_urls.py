@@ -207,14 +207,36 @@ def test_local_directory_without_a_static_name(root: Path, site_dir: Path, tmp_p
     assert run(root, site_dir, [e]).ok
 
 
+def test_a_local_folder_that_is_not_there_is_missing(root: Path, site_dir: Path) -> None:
+    """An uninitialised git submodule: a finding on its line, not a configuration error."""
+    fields: dict[str, Any] = {"local_path": Path("/nowhere/gone"), "url": "file:///nowhere/gone"}
+    evaluation = run(root, site_dir, [entry(root, "-e ../gone", name=None, **fields)])
+    assert messages(evaluation) == [
+        "-e ../gone required by requirements.txt:1, not installed: /nowhere/gone does not "
+        "exist (a git submodule not checked out?)"
+    ]
+    (finding,) = evaluation.findings
+    assert (finding.kind, finding.name, finding.required) == (
+        Kind.MISSING,
+        None,
+        "file:///nowhere/gone",
+    )
+
+
+def test_a_local_folder_that_is_not_there_but_was_installed_from_is_checked(
+    root: Path, site_dir: Path, tmp_path: Path
+) -> None:
+    """The distribution installed from that folder (its direct_url.json says so) is the one
+    the requirement means: here an editable install, as the requirement asks."""
+    gone = tmp_path / "gone"
+    write_dist(site_dir, "gonepkg", "1.0", direct_url=dir_url(gone, editable=True))
+    fields: dict[str, Any] = {"local_path": gone, "url": gone.as_uri(), "editable": True}
+    assert messages(run(root, site_dir, [entry(root, "-e ../gone", name=None, **fields)])) == []
+
+
 @pytest.mark.parametrize(
     ("text", "fields", "why"),
     [
-        (
-            "-e ../gone",
-            {"local_path": Path("/nowhere/gone"), "url": "file:///nowhere/gone"},
-            "the local path does not exist",
-        ),
         (
             "https://example.org/pkg.tar.gz",
             {"url": "https://example.org/pkg.tar.gz"},
@@ -292,3 +314,43 @@ def test_url_problem(url: str, installed: DirectUrl | None, expected: str | None
     assert url_problem(
         Entry(name=None, source=Path("r.txt"), line=1, text=url, url=url), installed
     ) == (expected)
+
+
+# --- an editable git checkout, as pip freezes it ------------------------------------------
+
+HEAD = "0123456789abcdef0123456789abcdef01234567"
+
+
+def checkout(path: Path, remote: str) -> Path:
+    (path / ".git").mkdir(parents=True)
+    (path / ".git" / "HEAD").write_text(f"{HEAD}\n")
+    (path / ".git" / "config").write_text(f'[remote "origin"]\n\turl = {remote}\n')
+    return path
+
+
+@pytest.mark.parametrize(
+    ("requirement", "problem"),
+    [
+        (f"-e git+file:///srv/git/gitpkg@{HEAD}#egg=gitpkg", None),
+        (f"-e git+file:///srv/git/gitpkg.git@{HEAD}#egg=gitpkg", None),
+        ("-e git+file:///srv/git/gitpkg@main#egg=gitpkg", None),
+        (
+            f"-e git+file:///srv/git/gitpkg@{'b' * 40}#egg=gitpkg",
+            f"installed editable from a git checkout at commit {HEAD}",
+        ),
+        (
+            f"-e git+https://git.example/other@{HEAD}#egg=gitpkg",
+            "installed editable from a git checkout of another remote (/srv/git/gitpkg)",
+        ),
+    ],
+)
+def test_pip_freeze_s_line_for_an_editable_git_checkout(
+    root: Path, site_dir: Path, tmp_path: Path, requirement: str, problem: str | None
+) -> None:
+    folder = checkout(tmp_path / "checkout", "/srv/git/gitpkg")
+    write_dist(site_dir, "gitpkg", "0.1.0", direct_url=dir_url(folder, editable=True))
+    url = requirement.removeprefix("-e ")
+    req = entry(root, requirement, name="gitpkg", url=url, editable=True)
+    shown = f"gitpkg @ {url}"  # a named entry is shown as a user would write it
+    expected = [] if problem is None else [f"{shown} required by requirements.txt:1, {problem}"]
+    assert messages(run(root, site_dir, [req])) == expected

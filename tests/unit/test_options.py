@@ -21,6 +21,7 @@ from pytest_deppolicy.config.options import (
     given_error,
     ini_line,
     outputs,
+    tolerates_unreadable_sources,
 )
 from pytest_deppolicy.errors import SettingsError
 
@@ -317,3 +318,21 @@ def test_ini_line_of_a_file_that_is_not_utf_8(tmp_path: Path) -> None:
     inifile = tmp_path / "setup.cfg"
     inifile.write_bytes(b"[metadata]\nauthor = Jos\xe9\n[tool:pytest]\ndeppolicy_mode = x\n")
     assert ini_line(inifile, "deppolicy_mode") is None
+
+
+@pytest.mark.parametrize(
+    ("given", "tolerant"),
+    [
+        ({}, True),
+        ({"mode": Given("warn", "deppolicy_mode in the ini file")}, True),
+        ({"mode": Given("fail", "--deppolicy")}, False),
+        ({"mode": Given("bogus", "--deppolicy")}, False),
+        ({"only": Given(True, "--deppolicy-only")}, False),
+        ({"requirements": Given(["reqs.txt"], "--deppolicy-requirements")}, False),
+        ({"requirements": Given([], "deppolicy_requirements in the ini file")}, True),
+    ],
+)
+def test_only_warn_mode_goes_on_without_a_discovered_source(
+    given: dict[str, Given], tolerant: bool
+) -> None:
+    assert tolerates_unreadable_sources(given) is tolerant

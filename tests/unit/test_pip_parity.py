@@ -166,14 +166,12 @@ INVALID = {
     "unclosed quote in options": "foo==1.0 --hash 'sha256:abc",
     "-e of a non-VCS URL": "-e https://x.example/foo-1.0.tar.gz#egg=foo",
     "-e of a VCS URL without #egg": "-e git+https://x.example/foo.git",
-    "-e of a missing directory": "-e ./no-such-project",
     "-e with a requirement before it": "foo -e ./projects/alpha",
     "invalid #egg with a version": "git+https://x.example/foo.git#egg=foo>=1.0",
     "invalid #egg with extras": "-e git+https://x.example/foo.git#egg=foo[bar]",
     "invalid wheel filename": "./wheels/not-a-wheel.whl",
     "invalid wheel filename in a URL": "https://x.example/foo.whl",
     "directory that is not a project": "./bad/not-a-project",
-    "path that does not exist": "./no/such/path",
     "requirements file as a requirement": "./nested/common.txt",
     "invalid extras on a path": "./projects/beta[cli test]",
     "invalid IPv6 URL": "http://[::1/foo.whl",
@@ -243,7 +241,20 @@ def refuse_special_file_include(tmp_path: Path) -> tuple[Path, bool]:
     return write_beside_corpus(tmp_path, f"-r {os.devnull}"), True
 
 
+def accept_missing_folder(tmp_path: Path) -> tuple[Path, bool]:
+    """pip refuses the whole file for one folder that is not there; the plugin reports that
+    requirement on its line (an uninitialised git submodule must not stop the rest)."""
+    return write_beside_corpus(tmp_path, "./no/such/path"), False
+
+
+def accept_missing_editable_folder(tmp_path: Path) -> tuple[Path, bool]:
+    """The same for ``-e``."""
+    return write_beside_corpus(tmp_path, "-e ./no-such-project"), False
+
+
 DELIBERATE_DIVERGENCES = {
+    "a folder that is not there is accepted": accept_missing_folder,
+    "an editable folder that is not there is accepted": accept_missing_editable_folder,
     "--global-option is accepted": accept_global_option,
     "undecodable file is refused": refuse_undecodable_file,
     "FILE: scheme is accepted": accept_uppercase_file_scheme,

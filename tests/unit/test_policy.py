@@ -15,7 +15,7 @@ from packaging.utils import canonicalize_name
 
 from pytest_deppolicy.config.options import Mode
 from pytest_deppolicy.config.settings import PythonRule, Settings
-from pytest_deppolicy.errors import SettingsError
+from pytest_deppolicy.errors import DepPolicyError, SettingsError
 from pytest_deppolicy.inputs import Inputs
 from pytest_deppolicy.policy import (
     LocalProject,
@@ -281,15 +281,15 @@ def test_local_projects_by_their_static_names(root: Path) -> None:
     assert {
         display_path(path, root): project for path, project in policy.local_projects.items()
     } == {
-        "libs/a": LocalProject(True, canonicalize_name("alpha")),
-        "libs/b": LocalProject(True, canonicalize_name("beta-pkg")),
-        "libs/c": LocalProject(True, canonicalize_name("gamma")),
-        "libs/d": LocalProject(True, None),
-        "dist/e-1.0.tar.gz": LocalProject(False, None),
-        "gone": LocalProject(False, None),
+        "libs/a": LocalProject(True, canonicalize_name("alpha"), root / "libs/a"),
+        "libs/b": LocalProject(True, canonicalize_name("beta-pkg"), root / "libs/b"),
+        "libs/c": LocalProject(True, canonicalize_name("gamma"), root / "libs/c"),
+        "libs/d": LocalProject(True, None, root / "libs/d"),
+        "dist/e-1.0.tar.gz": LocalProject(False, None, root / "dist/e-1.0.tar.gz"),
+        "gone": LocalProject(False, None, root / "gone"),
     }
     assert policy.local_project(source.entries[1]) == LocalProject(
-        True, canonicalize_name("beta-pkg")
+        True, canonicalize_name("beta-pkg"), root / "libs/b"
     )
     assert policy.local_project(entry(root, "alpha==1.0")) is None
     # Whose origin is checked: named entries with a URL, and local projects of known name.
@@ -449,3 +449,38 @@ DISPLAYED = {
 def test_display_path(path: str, rootdir: str, shown: str) -> None:
     assert display_path(path, Path(rootdir)) == shown
     assert display_path(Path(path), Path(rootdir)) == shown
+
+
+class TestUnreadableSources:
+    """Warn mode goes on without a discovered source that cannot be read."""
+
+    CONDA = "# platform: linux-64\n_libgcc_mutex=0.1=main\nalpha=1.0=py_0\n"
+
+    def read(self, root: Path, *, tolerant: bool) -> tuple[Source, ...]:
+        (root / "requirements.txt").write_text("alpha==1.0\n")
+        (root / "pylock.toml").write_text("this is not TOML\n")
+        reading = Reading(Inputs({}), root, {})
+        return read_sources(
+            [root / "requirements.txt", root / "pylock.toml"], reading, tolerant=tolerant
+        )
+
+    def test_kept_with_its_problem_when_tolerant(self, root: Path) -> None:
+        good, bad = self.read(root, tolerant=True)
+        assert [e.name for e in good.entries] == ["alpha"]
+        assert (bad.format, bad.entries, bad.problem_line) == ("pylock", (), 1)
+        assert bad.problem is not None
+        assert bad.problem.startswith("invalid TOML: ")
+
+    def test_an_error_otherwise(self, root: Path) -> None:
+        with pytest.raises(DepPolicyError, match=r"pylock\.toml:1: invalid TOML"):
+            self.read(root, tolerant=False)
+
+    def test_a_file_of_another_format_is_named_as_such(self, root: Path) -> None:
+        (root / "requirements.txt").write_text(self.CONDA)
+        (source,) = read_sources(
+            [root / "requirements.txt"], Reading(Inputs({}), root, {}), tolerant=True
+        )
+        assert source.problem == (
+            "not a pip requirements file: it is a conda package list (conda list --export) "
+            "(name the project's pip requirements or lock file in deppolicy_requirements)"
+        )

@@ -20,7 +20,9 @@ def test_an_evaluation_without_findings(tmp_path: Path) -> None:
     assert outcome == Outcome(
         ok=True,
         findings=0,
-        header="deppolicy: python 3.11.7 (no rule); no requirements sources",
+        header="deppolicy: python 3.11.7 (no rule); no requirements sources (looked for "
+        "requirements.txt, pylock.toml, uv.lock, poetry.lock, pdm.lock, Pipfile.lock, "
+        "pyproject.toml)",
         verdict="deppolicy: 0 errors",
         document={"schema": 1, "ok": True, "python": python, "sources": [], "findings": []},
     )

@@ -39,6 +39,8 @@ def workspace(tmp_path: Path) -> Path:
         (tmp_path / folder).mkdir()
         (tmp_path / folder / marker).write_text("")
     (tmp_path / "notproject").mkdir()
+    (tmp_path / "notproject" / "README.md").write_text("Not a project.\n")
+    (tmp_path / "submodule").mkdir()  # a git submodule not checked out: an empty folder
     (tmp_path / "wheels").mkdir()
     (tmp_path / "wheels" / "demo_pkg-1.0.0-py3-none-any.whl").write_bytes(b"")
     (tmp_path / "dist").mkdir()
@@ -728,11 +730,6 @@ ERRORS = {
         f"{R}: 'https://x.example/foo-1.0.tar.gz#egg=foo' is not a valid editable requirement "
         "(-e takes a path to a local project or a VCS URL such as git+https://...)",
     ),
-    "-e of a missing directory": (
-        "-e ./missing",
-        f"{R}: './missing' is not a valid editable requirement "
-        "(-e takes a path to a local project or a VCS URL such as git+https://...)",
-    ),
     "-e of a VCS URL without #egg": (
         "-e git+https://x.example/lib.git",
         f"{R}: Could not detect the project name of 'git+https://x.example/lib.git' "
@@ -763,10 +760,10 @@ ERRORS = {
         f"{R}: Directory './notproject' is not installable: it has neither setup.py nor "
         "pyproject.toml (point at the project's root directory)",
     ),
-    "path that does not exist": (
-        "./no/such/dir",
-        f"{R}: Invalid requirement './no/such/dir': {req_error('./no/such/dir')} "
-        "(it looks like a path, but './no/such/dir' does not exist)",
+    "a path with a separator inside, to nothing": (
+        "libs/missing",
+        f"{R}: Invalid requirement 'libs/missing': {req_error('libs/missing')} "
+        "(it looks like a path, but 'libs/missing' does not exist)",
     ),
     "requirements file used as a requirement": (
         "./other.txt",
@@ -819,6 +816,24 @@ ERRORS = {
         "(= is not a valid operator; did you mean ==?)",
     ),
 }
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["./no/such/dir", "-e ./missing", "./submodule", "-e ./submodule", "-e ./missing[extra]"],
+)
+def test_a_folder_that_is_not_there_or_empty_is_a_requirement_of_its_own(
+    workspace: Path, text: str
+) -> None:
+    """Not a configuration error for the whole file, as pip makes it: the checks report it
+    on its line (an uninitialised git submodule must not leave the rest unchecked)."""
+    entries = parse(workspace, f"alpha==1.0\n{text}\nbeta==2.0\n")
+    assert [e.name for e in entries] == ["alpha", None, "beta"]
+    local = entries[1]
+    folder = text.removeprefix("-e ").removesuffix("[extra]")
+    assert local.local_path == workspace / folder.removeprefix("./")
+    assert local.url == (workspace / folder.removeprefix("./")).as_uri()
+    assert (local.editable, local.line) == (text.startswith("-e"), 2)
 
 
 @pytest.mark.parametrize(("text", "message"), ERRORS.values(), ids=ERRORS.keys())

@@ -171,8 +171,12 @@ def test_a_lock_file_is_never_read_as_requirements(tmp_path: Path) -> None:
 
 
 def test_a_toml_file_of_another_name_is_read_as_requirements(tmp_path: Path) -> None:
+    """And named as the TOML file it plainly is, when pip could not read it."""
     path = tmp_path / "pylock.a.b.toml"
     path.write_text(LOCK, encoding="utf-8")
     with pytest.raises(RequirementsFileError) as caught:
         read_source(path, reading(tmp_path))
-    assert str(caught.value).startswith(f"{path}:1: Invalid requirement 'lock-version = \"1.0\"'")
+    assert str(caught.value) == (
+        f"{path}: not a pip requirements file: it is a TOML file (a Pipfile or a lock "
+        "file?) (name the project's pip requirements or lock file in deppolicy_requirements)"
+    )

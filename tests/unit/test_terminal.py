@@ -111,7 +111,9 @@ def test_header_line_with_rules_and_no_sources(
     policy = policy_for(tmp_path, rules=(">=3.9", "<4"))
     result = evaluation(python_ok=python_ok)
     assert header_line(policy, result, INTERPRETER) == (
-        f"deppolicy: python 3.11.7 {verdict} (>=3.9, <4); no requirements sources"
+        f"deppolicy: python 3.11.7 {verdict} (>=3.9, <4); no requirements sources (looked for "
+        "requirements.txt, pylock.toml, uv.lock, poetry.lock, pdm.lock, Pipfile.lock, "
+        "pyproject.toml)"
     )
 
 

@@ -8,6 +8,7 @@ collected, with exit status 6.
 
 from __future__ import annotations
 
+import linecache
 import os
 import sys
 import warnings
@@ -212,12 +213,28 @@ def _ini_value(config: pytest.Config, option: Option, overridden: bool) -> Given
 
 def _issue_warnings(config: pytest.Config, outcome: Outcome) -> Mode:
     """Issue each finding as a warning; a filter that makes it an error turns on fail mode."""
-    for text in outcome.warnings:
+    for warned in outcome.warnings:
         try:
-            config.issue_config_time_warning(DepPolicyWarning(text), stacklevel=2)
+            _warn_at(config, DepPolicyWarning(warned.message), warned.path, warned.line)
         except DepPolicyWarning:
             return Mode.FAIL
     return Mode.WARN
+
+
+def _warn_at(config: pytest.Config, warning: DepPolicyWarning, path: str, line: int) -> None:
+    """``config.issue_config_time_warning`` placed at ``path:line``, so that pytest's
+    warnings summary names the requirement's file and line rather than this module.
+
+    That public function takes the place from its caller's frame (``stacklevel``): the
+    call is made from code compiled under the requirement's file name and line.  linecache
+    gets an empty entry for that name, so no line of the file itself (which may hold a
+    password) is ever shown beside the warning."""
+    if not path or line < 1:
+        config.issue_config_time_warning(warning, stacklevel=2)
+        return
+    linecache.cache.setdefault(path, (0, None, [], path))
+    code = compile("\n" * (line - 1) + "issue(warning, stacklevel=2)", path, "exec")
+    exec(code, {"issue": config.issue_config_time_warning, "warning": warning})
 
 
 def _write_json_report(state: _State, path: Path) -> None:

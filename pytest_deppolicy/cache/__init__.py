@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 __all__ = ["CACHE_KEY", "WarmStart", "cache_directory"]
 
 _OUTCOME = "last-evaluation"
+# An outcome with more findings than this is not stored: a few hundred kilobytes at most
+# (50,000 findings would make a file of tens of megabytes, to save a check that then takes
+# a few seconds anyway).
+STORED_FINDINGS_AT_MOST = 2000
 _MEMO = "metadata"
 _SOURCES = "sources"
 
@@ -157,11 +161,12 @@ class WarmStart:
             self._pending[_MEMO] = {"key": keys.memo_key(), "memo": memo.to_data()}
         if sources is not None:
             self._keep_sources(*sources)
-        self._pending[_OUTCOME] = {
-            **self._validity(inputs, self._listing_key(), self._stamp()),
-            "tolerated": tolerated,
-            "outcome": outcome_data(outcome),
-        }
+        if outcome.findings <= STORED_FINDINGS_AT_MOST:
+            self._pending[_OUTCOME] = {
+                **self._validity(inputs, self._listing_key(), self._stamp()),
+                "tolerated": tolerated,
+                "outcome": outcome_data(outcome),
+            }
         if not self._clearing and self._store.root.is_dir():
             self._write_pending()
 

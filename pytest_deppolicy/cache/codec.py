@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from pytest_deppolicy.report.outcome import Outcome
+from pytest_deppolicy.report.outcome import Outcome, Warned
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from pytest_deppolicy.sources.records import Entry, Source
 
-_LINES = ("verbose", "body", "warnings", "summary", "annotations")
+_LINES = ("verbose", "body", "summary", "annotations")
 
 
 def outcome_data(outcome: Outcome) -> dict[str, Any]:
@@ -33,17 +33,22 @@ def outcome_data(outcome: Outcome) -> dict[str, Any]:
     }
     for name in _LINES:
         data[name] = list(getattr(outcome, name))
+    data["warnings"] = [list(warned) for warned in outcome.warnings]
     return data
 
 
 def outcome_from(data: Mapping[str, Any]) -> Outcome:
     lines = {name: tuple(str(line) for line in data[name]) for name in _LINES}
+    warnings = tuple(
+        Warned(str(text), str(path), int(line)) for text, path, line in data["warnings"]
+    )
     return Outcome(
         ok=bool(data["ok"]),
         findings=int(data["findings"]),
         header=str(data["header"]),
         verdict=str(data["verdict"]),
         document=dict(data["document"]),
+        warnings=warnings,
         **lines,
     )
 

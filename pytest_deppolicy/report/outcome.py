@@ -16,14 +16,24 @@ from pathlib import Path
 from typing import Any, NamedTuple, Optional
 
 
+class Warned(NamedTuple):
+    """A warning warn mode issues: its message and the file and line pytest's warnings
+    summary places it at (``""`` and 0 for a finding from no file)."""
+
+    message: str
+    path: str = ""
+    line: int = 0
+
+
 class Outcome(NamedTuple):
     """A verdict, ready to show.
 
-    ``warnings`` holds one ``file:line: message`` per finding (warn mode issues each as a
-    pytest warning), ``summary`` the same with ``warning:`` before non-errors (the JUnit
-    case), ``body`` the terminal section (findings and fix commands), ``verbose`` every
-    applicable requirement's verdict (``-v``), and ``document`` the JSON report without
-    its ``mode``, which only the run knows.
+    ``warnings`` holds what warn mode issues as pytest warnings (the first ones, and one
+    that counts the rest when there are very many), ``summary`` every finding as a line
+    with ``warning:`` before non-errors (the JUnit case), ``body`` the terminal section
+    (findings, grouped and cut short when there are very many, and fix commands),
+    ``verbose`` every applicable requirement's verdict (``-v``), and ``document`` the JSON
+    report without its ``mode``, which only the run knows.
     """
 
     ok: bool
@@ -32,7 +42,7 @@ class Outcome(NamedTuple):
     verdict: str
     body: tuple[str, ...] = ()
     verbose: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Warned, ...] = ()
     summary: tuple[str, ...] = ()
     annotations: tuple[str, ...] = ()
     document: Optional[Mapping[str, Any]] = None  # noqa: UP045 - evaluated on 3.9

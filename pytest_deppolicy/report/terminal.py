@@ -42,9 +42,33 @@ def _python_verdict(policy: Policy, evaluation: Evaluation, interpreter: Interpr
     return f"python {interpreter.version} {verdict} ({rules})"
 
 
+# Beyond this many findings, the terminal shows each kind's first few, and a count.
+SHOWN_IN_FULL = 200
+SHOWN_PER_KIND = 20
+
+
 def summary_lines(findings: Iterable[Finding]) -> list[str]:
     """Every finding as ``file:line: message``, grouped by file and sorted by line."""
     return [_summary_line(finding) for finding in sort_findings(findings)]
+
+
+def section_lines(findings: Iterable[Finding]) -> list[str]:
+    """The findings as the terminal section shows them: every one, or, when there are
+    very many, the first few of each kind and how many more (the JSON report has all)."""
+    ordered = sort_findings(findings)
+    if len(ordered) <= SHOWN_IN_FULL:
+        return [_summary_line(finding) for finding in ordered]
+    lines = []
+    for kind in Kind:
+        of_kind = [finding for finding in ordered if finding.kind is kind]
+        if not of_kind:
+            continue
+        lines.append(f"{len(of_kind)} {kind.value} finding{'s' * (len(of_kind) != 1)}:")
+        lines += [f"  {_summary_line(finding)}" for finding in of_kind[:SHOWN_PER_KIND]]
+        if len(of_kind) > SHOWN_PER_KIND:
+            more = len(of_kind) - SHOWN_PER_KIND
+            lines.append(f"  ... and {more} more (every finding: --deppolicy-report PATH)")
+    return lines
 
 
 def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
@@ -52,18 +76,14 @@ def sort_findings(findings: Iterable[Finding]) -> list[Finding]:
 
 
 def _summary_line(finding: Finding) -> str:
-    location = finding.location
+    """``file:line: message`` (``warning:`` before a warning's message); the message alone
+    for a finding from no file, or whose message names its place already (``... required
+    by requirements.txt:4, ...``): a line says where once."""
     prefix = "" if finding.is_error else "warning: "
-    return (
-        f"{prefix}{finding.message}"
-        if location is None
-        else f"{location}: {prefix}{finding.message}"
-    )
-
-
-def located(finding: Finding) -> str:
-    """``file:line: message``, or the message alone for a finding from no file."""
-    return finding.message if finding.location is None else f"{finding.location}: {finding.message}"
+    location = finding.location
+    if location is None or location in finding.message:
+        return f"{prefix}{finding.message}"
+    return f"{location}: {prefix}{finding.message}"
 
 
 def python_hint(findings: Iterable[Finding]) -> str | None:
@@ -75,7 +95,7 @@ def python_hint(findings: Iterable[Finding]) -> str | None:
 
 def report_lines(policy: Policy, evaluation: Evaluation, facts: FixFacts) -> Iterator[str]:
     """The body of the terminal's ``deppolicy`` section."""
-    yield from summary_lines(evaluation.findings)
+    yield from section_lines(evaluation.findings)
     hint = python_hint(evaluation.findings)
     if hint is not None:
         yield f"To fix: {hint}"

@@ -37,6 +37,7 @@ from pytest_deppolicy.sources.records import Entry, Reading, Source
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Mapping
 
+    from packaging.markers import Marker
     from packaging.utils import NormalizedName
 
     from pytest_deppolicy.inputs import Inputs
@@ -46,8 +47,6 @@ __all__ = ["LockedPackage", "locked_packages", "read"]
 FORMAT = "uv.lock"
 SUPPORTED_VERSION = 1
 _SOURCE_KINDS = ("registry", "git", "url", "path", "directory", "editable", "virtual")
-_LOCAL_KINDS = frozenset({"path", "directory", "editable"})
-_SOURCE_TREES = frozenset({"directory", "editable", "virtual"})
 # uv's default when [tool.uv] default-groups is not set (DEV_DEPENDENCIES in uv_normalize).
 _DEV = ("dev",)
 # `default-groups = "all"` (a name cannot hold a space, so no list of names is this one).
@@ -72,10 +71,10 @@ class LockedPackage(NamedTuple):
 def read(path: Path, reading: Reading) -> Source:
     """The packages ``uv sync`` installs here from ``path`` (the ``sources`` registry's
     reader); raises :class:`LockFileError`, at its line, for anything it cannot read."""
-    lock, chosen = _load_and_select(path, reading)
+    lock, walked = _load_and_select(path, reading)
     entries = tuple(
         _entry(lock.packages[index], extras, lock.layout)
-        for index, extras in sorted(chosen.items())
+        for index, extras in sorted(walked.chosen.items())
         if lock.packages[index].kind != "virtual"
     )
     rule = lock.requires_python
@@ -86,13 +85,14 @@ def read(path: Path, reading: Reading) -> Source:
         requires_python=rule,
         requires_python_line=None if rule is None else lock.layout.key("requires-python"),
         compiled=True,
+        elsewhere=_elsewhere(lock, walked),
     )
 
 
 def locked_packages(path: Path, reading: Reading) -> tuple[LockedPackage, ...]:
     """What ``uv sync`` would install here, virtual packages included, in file order: the
     ``(name, version)`` pairs a stale-lock check compares with ``pyproject.toml``."""
-    lock, chosen = _load_and_select(path, reading)
+    lock, walked = _load_and_select(path, reading)
     return tuple(
         LockedPackage(
             name=lock.packages[index].name,
@@ -101,18 +101,18 @@ def locked_packages(path: Path, reading: Reading) -> tuple[LockedPackage, ...]:
             installed=lock.packages[index].kind != "virtual",
             extras=frozenset(extras),
         )
-        for index, extras in sorted(chosen.items())
+        for index, extras in sorted(walked.chosen.items())
     )
 
 
-def _load_and_select(path: Path, reading: Reading) -> tuple[_Lock, dict[int, set[str]]]:
+def _load_and_select(path: Path, reading: Reading) -> tuple[_Lock, _Walked]:
     source = Path(os.path.abspath(os.path.join(reading.rootdir, path)))
     text = _read_text(source, reading.inputs)
     layout = _Layout(source, text, headers=())
     lock = _parse(parse_toml(text, source, LockFileError), layout)
-    chosen = _Selection.make(lock, reading).walk()
-    _check_selected_once(lock, chosen)
-    return lock, chosen
+    walked = _Selection.make(lock, reading).walk()
+    _check_selected_once(lock, walked.chosen)
+    return lock, walked
 
 
 # --- reading --------------------------------------------------------------------------
@@ -404,6 +404,12 @@ def _source(value: object, what: str, layout: _Layout, line: _Line) -> tuple[str
     subdirectory = table.get("subdirectory")
     if subdirectory is not None:
         subdirectory = _str(subdirectory, f"the subdirectory of {what}", layout, line)
+    if kinds[0] == "git" and _split_git(location) is None:
+        layout.fail(
+            f"the git source of {what} is not a URL with a full commit after '#'",
+            line,
+            hint="uv writes URL?rev=REVISION#COMMIT",
+        )
     return kinds[0], location, subdirectory
 
 
@@ -602,8 +608,11 @@ _PIECES = re.compile(r"""'[^']*'|"[^"]*"|[^'"]+|['"]""")
 _EXTRA_BEFORE = re.compile(r"(?<![\w.])extra\s*(==|!=)\s*$")
 _EXTRA_AFTER = re.compile(r"^\s*(==|!=)\s*extra(?![\w.])")
 _EXTRA_LEFT = re.compile(r"(?<![\w.])extra(?![\w.])")
+_LOGIC_ONLY = re.compile(r"^[\s()]*(?:(?:and|or)[\s()]*)*$")
 _ON = "on"
 _TRUE, _FALSE = f' extra == "{_ON}" ', ' extra == "off" '
+# The same constants for a marker evaluated without an extra, as a requirement's is.
+_HOLDS, _FAILS = ' extra == "" ', ' extra != "" '
 
 
 class _EdgeMarker:
@@ -625,13 +634,21 @@ class _EdgeMarker:
         self.text, self.what, self.line = text, what, line
         self.chunks, self.atoms, self.unsupported = _template(text)
 
-    def rewritten(self, active: set[str] | frozenset[str]) -> str:
-        """The marker with each ``extra`` comparison decided by ``active``."""
+    @property
+    def conflicts_only(self) -> bool:
+        """Whether the marker says nothing but which extras and groups are active."""
+        return _LOGIC_ONLY.match("".join(self.chunks)) is not None
+
+    def rewritten(
+        self, active: set[str] | frozenset[str], constants: tuple[str, str] = (_TRUE, _FALSE)
+    ) -> str:
+        """The marker with each ``extra`` comparison decided by ``active``: replaced by
+        the first of ``constants`` where it holds, by the second where not."""
         if not self.atoms:
             return self.text
         parts = [self.chunks[0]]
         for (value, negated), chunk in zip(self.atoms, self.chunks[1:]):
-            parts += [_TRUE if (value in active) != negated else _FALSE, chunk]
+            parts += [constants[0] if (value in active) != negated else constants[1], chunk]
         return "".join(parts)
 
 
@@ -685,6 +702,21 @@ def _evaluate(text: str, environment: dict[str, str], marker: _EdgeMarker, layou
 Queue = deque  # of (package index, extra or None): a package's dependencies, or an extra's
 
 
+class _Walked(NamedTuple):
+    """What a walk reached (each package with the extras activated on it), the conflict
+    items active, and the edges from reached packages whose markers are false here."""
+
+    chosen: dict[int, set[str]]
+    active: set[str]
+    passed_by: list[_Edge]
+
+    def takes(self, edge: _Edge, selection: _Selection) -> bool:
+        if selection.holds(edge.marker, self.active):
+            return True
+        self.passed_by.append(edge)
+        return False
+
+
 class _Selection:
     """What ``uv sync`` installs from one lock for one environment, extras and groups."""
 
@@ -716,10 +748,10 @@ class _Selection:
         selection.check_declared_conflicts()
         return selection
 
-    def walk(self) -> dict[int, set[str]]:
+    def walk(self) -> _Walked:
         """uv's ``to_resolution``: each package reached, with the extras activated on it."""
-        active = self.initial_activation()
-        chosen: dict[int, set[str]] = {}
+        walked = _Walked({}, self.initial_activation(), [])
+        chosen, active = walked.chosen, walked.active
         queue: Queue[tuple[int, str | None]] = deque()
         seen: set[tuple[int, str | None]] = set()
         for root in self.roots:
@@ -731,12 +763,14 @@ class _Selection:
             if self.holds(edge.marker, active | newly):
                 active |= newly
                 _reach(edge, chosen, queue, seen)
+            else:
+                walked.passed_by.append(edge)
         self.manifest_groups(active, chosen, queue, seen)
         if self.lock.conflicts:
             self.provisional(active, deque(queue), set(seen))
             self.check_activated(active)
-        _breadth_first(self.lock, queue, seen, chosen, lambda e: self.holds(e.marker, active))
-        return chosen
+        _breadth_first(self.lock, queue, seen, chosen, lambda edge: walked.takes(edge, self))
+        return walked
 
     def initial_activation(self) -> set[str]:
         """The conflict items the selection activates on the roots (uv's
@@ -991,12 +1025,46 @@ def _check_selected_once(lock: _Lock, chosen: Iterable[int]) -> None:
             )
 
 
+def _elsewhere(lock: _Lock, walked: _Walked) -> tuple[Entry, ...]:
+    """The other builds of the packages chosen here, each with the marker under which a
+    reached package's edge would take it instead (a universal lock's numpy for older
+    Pythons): the requires-python check looks there before warning that the installed
+    build leaves some promised Python unserved.  Conflict comparisons are decided for this
+    selection, so the marker is one ``packaging`` evaluates without an extra."""
+    names = {lock.packages[index].name for index in walked.chosen}
+    markers: dict[int, dict[str, None]] = {}
+    for edge in walked.passed_by:
+        target = lock.packages[edge.target]
+        if edge.target in walked.chosen or target.name not in names or edge.marker is None:
+            continue
+        if edge.marker.conflicts_only:  # the other build of another extra: never here
+            continue
+        text = edge.marker.rewritten(walked.active, (_HOLDS, _FAILS))
+        markers.setdefault(edge.target, {})[f"({text.strip()})"] = None
+    found = []
+    for index, texts in sorted(markers.items()):
+        marker = _requirement_marker(" or ".join(texts))
+        if marker is not None and lock.packages[index].kind != "virtual":
+            entry = _entry(lock.packages[index], set(), lock.layout)
+            found.append(entry._replace(marker=marker))
+    return tuple(found)
+
+
+def _requirement_marker(text: str) -> Marker | None:
+    from packaging.markers import InvalidMarker, Marker
+
+    try:
+        return Marker(text)
+    except (InvalidMarker, ValueError, SyntaxError, RecursionError):  # judged false already
+        return None
+
+
 # --- one package, one entry --------------------------------------------------------------
 
 
 def _entry(package: _Package, extras: set[str], layout: _Layout) -> Entry:
     url, local = _origin(package, layout)
-    shown = f"[{','.join(sorted(extras))}]" if extras else ""
+    shown = f"{package.name}[{','.join(sorted(extras))}]" if extras else package.name
     specifier = SpecifierSet()
     if url is None and package.version is not None:
         specifier = SpecifierSet(f"=={package.version}")
@@ -1004,9 +1072,7 @@ def _entry(package: _Package, extras: set[str], layout: _Layout) -> Entry:
         name=package.name,
         source=layout.path,
         line=package.line,
-        text=f"{package.name}{shown}{specifier}"
-        if url is None
-        else f"{package.name}{shown} @ {url}",
+        text=f"{shown}{specifier}" if url is None else f"{shown} @ {url}",
         specifier=specifier,
         extras=frozenset(extras),
         url=url,
@@ -1022,29 +1088,35 @@ def _origin(package: _Package, layout: _Layout) -> tuple[str | None, Path | None
     if package.kind == "registry":
         return None, None
     if package.kind == "git":
-        return _git_url(package, layout), None
+        return _git_url(package.location), None
     if package.kind == "url":
         return _shown_url(package.location) + _subdirectory(package.subdirectory), None
     local = Path(os.path.normpath(os.path.join(layout.path.parent, package.location)))
     return local.as_uri(), local
 
 
-def _git_url(package: _Package, layout: _Layout) -> str:
-    """uv writes ``URL?rev=...&subdirectory=...#COMMIT``; pip's form is ``git+URL@COMMIT``."""
+def _split_git(location: str) -> tuple[str, str, str | None] | None:
+    """uv's ``URL?rev=...&subdirectory=...#COMMIT`` as ``(URL, COMMIT, subdirectory)``;
+    ``None`` when it is not a URL or names no full commit (uv's ``GitSource::from_url``)."""
     from urllib.parse import parse_qs, urlsplit
 
     try:
-        parts = urlsplit(package.location)
-        subdirectories = parse_qs(parts.query).get("subdirectory", [None])
-    except ValueError:
-        layout.fail(f"invalid git URL in the source of {package.name!r}", package.line)
+        parts = urlsplit(location)
+        subdirectory = parse_qs(parts.query).get("subdirectory", [None])[-1]
+    except ValueError:  # an invalid IPv6 host, a bad port
+        return None
     if not is_full_commit(parts.fragment):
-        layout.fail(
-            f"the git source of {package.name!r} names no full commit after '#'", package.line
-        )
-    base = parts._replace(query="", fragment="").geturl()
+        return None
+    return parts._replace(query="", fragment="").geturl(), parts.fragment, subdirectory
+
+
+def _git_url(location: str) -> str:
+    """pip's form of a git source: ``git+URL@COMMIT#subdirectory=...``."""
+    split = _split_git(location)
+    assert split is not None  # checked when the lock was read
+    base, commit, subdirectory = split
     prefix = "" if base.startswith("git+") else "git+"
-    return f"{prefix}{_shown_url(base)}@{parts.fragment}{_subdirectory(subdirectories[-1])}"
+    return f"{prefix}{_shown_url(base)}@{commit}{_subdirectory(subdirectory)}"
 
 
 _SSH_USER = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://git@")

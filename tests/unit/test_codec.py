@@ -18,7 +18,7 @@ from pytest_deppolicy.cache.codec import (
     sources_from,
 )
 from pytest_deppolicy.errors import DepPolicyError
-from pytest_deppolicy.report.outcome import Outcome
+from pytest_deppolicy.report.outcome import Outcome, Warned
 from pytest_deppolicy.sources.records import Entry, Source
 from pytest_deppolicy.sources.reqfile import parse_requirements_file
 from tests.helpers import CORPUS, DATA, ENVIRON
@@ -127,7 +127,10 @@ OUTCOME = Outcome(
     verdict="deppolicy: 1 error",
     body=("requirements.txt:1: alpha==2 required by requirements.txt:1, 1.0 installed",),
     verbose=("requirements.txt:1: alpha==2: version-mismatch",),
-    warnings=("requirements.txt:1: alpha==2 required by requirements.txt:1, 1.0 installed",),
+    warnings=(
+        Warned("alpha==2 required by requirements.txt:1, 1.0 installed", "requirements.txt", 1),
+        Warned("beta 1.0 requires alpha>=2, but alpha 1.0 is installed"),
+    ),
     summary=("requirements.txt:1: alpha==2 required by requirements.txt:1, 1.0 installed",),
     annotations=("::error file=requirements.txt,line=1,title=deppolicy::alpha==2 ...",),
     document={"schema": 1, "ok": False, "findings": []},
@@ -138,7 +141,7 @@ def test_an_outcome_reads_back_as_it_was() -> None:
     assert outcome_from(json.loads(json.dumps(outcome_data(OUTCOME)))) == OUTCOME
 
 
-@pytest.mark.parametrize("missing", ["ok", "findings", "header", "body", "document"])
+@pytest.mark.parametrize("missing", ["ok", "findings", "header", "body", "document", "warnings"])
 def test_an_outcome_of_another_shape_is_refused(missing: str) -> None:
     data = outcome_data(OUTCOME)
     del data[missing]

@@ -10,6 +10,7 @@ from pytest_deppolicy.checks import evaluate
 from pytest_deppolicy.checks.findings import Evaluation, Finding, Kind, Severity, Verdict
 from pytest_deppolicy.report import FixFacts, Outcome, render
 from pytest_deppolicy.report.document import github_annotations, to_json
+from pytest_deppolicy.report.outcome import Warned
 from pytest_deppolicy.report.terminal import report_lines, summary_lines
 from tests.helpers import INTERPRETER, every_kind_of_finding, no_file_access, policy_of, snapshot
 
@@ -76,13 +77,30 @@ def test_every_line_is_rendered_from_the_evaluation(tmp_path: Path) -> None:
     assert outcome.annotations == tuple(github_annotations(evaluation.findings))
     assert len(outcome.verbose) == len(evaluation.verdicts) == 11
     assert outcome.verbose[0] == ("requirements.txt:1: alpha==2.0: version-mismatch")
-    assert outcome.warnings[0] == (
-        "requirements.txt:1: alpha==2.0 required by requirements.txt:1, 1.0 installed"
+    # Placed at the requirement's file and line in pytest's warnings summary.
+    assert outcome.warnings[0] == Warned(
+        "alpha==2.0 required by requirements.txt:1, 1.0 installed", "requirements.txt", 1
     )
     expected_document = to_json(policy, evaluation, INTERPRETER, mode="x", ok=False)
     del expected_document["mode"]
     assert outcome.document == expected_document
     assert json.loads(json.dumps(outcome.json_report("fail")))["mode"] == "fail"
+
+
+def test_very_many_findings_make_a_hundred_warnings_and_one_that_counts_the_rest(
+    tmp_path: Path,
+) -> None:
+    many = tuple(
+        Finding(Kind.MISSING, Severity.ERROR, f"p{n}", None, None, "requirements.txt", n, f"m{n}")
+        for n in range(1, 251)
+    )
+    outcome = render(policy_of(tmp_path), Evaluation(many, (), None), INTERPRETER)
+    assert len(outcome.warnings) == 101
+    assert outcome.warnings[99] == Warned("m100", "requirements.txt", 100)
+    assert outcome.warnings[100] == Warned(
+        "... and 150 more deppolicy findings (see the deppolicy section)"
+    )
+    assert len(outcome.summary) == 250  # JUnit and the JSON report have every finding
 
 
 def test_render_opens_no_file_and_changes_nothing(tmp_path: Path) -> None:
@@ -120,8 +138,8 @@ def test_control_characters_are_escaped_in_the_lines_not_in_the_document(tmp_pat
     outcome = render(policy_of(tmp_path), evaluation, INTERPRETER)
 
     escaped = "alpha\\r\\n::error::injected required by requirements.txt:2, not installed"
-    assert outcome.warnings == (f"requirements.txt:2: {escaped}",)
-    assert outcome.body[0] == f"requirements.txt:2: {escaped}"
+    assert outcome.warnings == (Warned(escaped, "requirements.txt", 2),)
+    assert outcome.body[0] == escaped
     assert outcome.verbose == ("requirements.txt:2: alpha\\x1b[31m: missing",)
     assert outcome.annotations == (
         "::error file=requirements.txt,line=2,title=deppolicy::"

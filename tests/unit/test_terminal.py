@@ -22,9 +22,9 @@ from pytest_deppolicy.policy import Policy
 from pytest_deppolicy.report.fix import FixFacts
 from pytest_deppolicy.report.terminal import (
     header_line,
-    located,
     python_hint,
     report_lines,
+    section_lines,
     sort_findings,
     summary_lines,
     verbose_lines,
@@ -85,12 +85,40 @@ def test_findings_are_sorted_by_file_then_line_unlocated_last() -> None:
         finding(message="a7", source="a.txt", line=7),
     ]
     assert [f.message for f in sort_findings(found)] == ["a7", "no line", "b2", "none"]
-    assert [located(f) for f in sort_findings(found)] == [
-        "a.txt:7: a7",
-        "b.txt: no line",
-        "b.txt:2: b2",
-        "none",
+    assert summary_lines(found) == ["a.txt:7: a7", "b.txt: no line", "b.txt:2: b2", "none"]
+
+
+def test_a_message_that_names_its_place_is_not_prefixed_with_it() -> None:
+    """``requirements.txt:4: x required by requirements.txt:4, ...`` said it twice."""
+    found = [
+        finding(message="x required by requirements.txt:4, not installed", line=4),
+        finding(message="y required by other.txt:4, no", line=4),
+        finding(
+            Kind.UNVERIFIABLE,
+            "z required by requirements.txt:6, cannot be verified",
+            severity=Severity.WARNING,
+            line=6,
+        ),
     ]
+    assert summary_lines(found) == [
+        "x required by requirements.txt:4, not installed",
+        "requirements.txt:4: y required by other.txt:4, no",
+        "warning: z required by requirements.txt:6, cannot be verified",
+    ]
+
+
+def test_very_many_findings_are_grouped_counted_and_cut_short() -> None:
+    many = [finding(message=f"m{n}", line=n) for n in range(1, 301)]
+    many += [finding(Kind.DUPLICATE, "dup", source=None, line=None)]
+    lines = section_lines(many)
+    assert lines[0] == "300 missing findings:"
+    assert lines[1:21] == [f"  requirements.txt:{n}: m{n}" for n in range(1, 21)]
+    assert lines[21:] == [
+        "  ... and 280 more (every finding: --deppolicy-report PATH)",
+        "1 duplicate finding:",
+        "  dup",
+    ]
+    assert section_lines(many[:200]) == summary_lines(many[:200])
 
 
 def test_header_line(tmp_path: Path) -> None:
@@ -182,7 +210,7 @@ def test_report_lines(tmp_path: Path) -> None:
         finding(Kind.UNEXPECTED, "zeta 1.0 is installed, ...", source=None, line=None, name="zeta"),
     )
     assert list(report_lines(policy, result, FixFacts("uv"))) == [
-        "requirements.txt:3: alpha==1 required by requirements.txt:3, not installed",
+        "alpha==1 required by requirements.txt:3, not installed",
         "python>=3.12 ...",
         "zeta 1.0 is installed, ...",
         "To fix: run the tests with a Python that satisfies >=3.12",

@@ -20,9 +20,13 @@ from packaging.specifiers import SpecifierSet
 
 from pytest_deppolicy._compat import tomllib
 from pytest_deppolicy.checks.findings import Kind
+from pytest_deppolicy.config.options import Mode
+from pytest_deppolicy.config.settings import PythonRule, Settings
 from pytest_deppolicy.errors import DepPolicyError, LockFileError
 from pytest_deppolicy.inputs import Inputs
+from pytest_deppolicy.policy import build_policy
 from pytest_deppolicy.sources import read_source
+from pytest_deppolicy.sources._pep508 import marker_holds
 from pytest_deppolicy.sources.records import Entry, Reading, Source
 from pytest_deppolicy.sources.uvlock import LockedPackage, _EdgeMarker, locked_packages, read
 from tests.helpers import DATA, evaluate_in, marker_error, policy_of, vcs_url, write_dist
@@ -279,7 +283,7 @@ def test_without_pyproject_or_record_the_dev_group(tmp_path: Path) -> None:
     assert [e.name for e in read_lock(lock).entries] == ["alpha", "beta", "devkit"]
 
 
-def test_the_files_read_are_recorded(tmp_path: Path) -> None:
+def test_the_files_read_are_recorded() -> None:
     inputs = Inputs({})
     read_lock(DEFAULT_GROUPS, inputs=inputs)
     assert list(inputs.files) == [
@@ -713,6 +717,82 @@ def test_an_extra_activated_by_an_edge_opens_its_conflict_markers(tmp_path: Path
     ]
 
 
+# --- the other builds of what is chosen (Source.elsewhere) -----------------------------------
+
+NUMPY_FORK = """
+    version = 1
+    revision = 3
+    requires-python = ">=3.9"
+    resolution-markers = [
+        "python_full_version >= '3.10'",
+        "python_full_version < '3.10'",
+    ]
+
+    [[package]]
+    name = "app"
+    version = "0.1.0"
+    source = { virtual = "." }
+    dependencies = [
+        { name = "numpy", version = "2.0.2", source = { registry = "https://pypi.org/simple" }, marker = "python_full_version < '3.10'" },
+        { name = "numpy", version = "2.2.0", source = { registry = "https://pypi.org/simple" }, marker = "python_full_version >= '3.10'" },
+    ]
+
+    [[package]]
+    name = "numpy"
+    version = "2.0.2"
+    source = { registry = "https://pypi.org/simple" }
+    resolution-markers = ["python_full_version < '3.10'"]
+
+    [[package]]
+    name = "numpy"
+    version = "2.2.0"
+    source = { registry = "https://pypi.org/simple" }
+    resolution-markers = ["python_full_version >= '3.10'"]
+"""
+
+
+def test_a_universal_lock_names_the_other_pythons_pins(tmp_path: Path) -> None:
+    source = read_lock(write(tmp_path, NUMPY_FORK))
+    assert [(e.text, e.line) for e in source.entries] == [("numpy==2.2.0", 24)]
+    assert [(e.text, e.line, str(e.marker)) for e in source.elsewhere] == [
+        ("numpy==2.0.2", 18, 'python_full_version < "3.10"')
+    ]
+
+
+def test_the_other_pins_silence_the_requires_python_warning(tmp_path: Path) -> None:
+    """numpy 2.2.0 leaves out Python 3.9, which the lock serves with numpy 2.0.2."""
+    source = read_lock(write(tmp_path / "project", NUMPY_FORK))
+    site = tmp_path / "site"
+    write_dist(site, "numpy", "2.2.0", requires_python=">=3.10")
+    declared = PythonRule(SpecifierSet(">=3.9"), "pyproject.toml")
+    settings = Settings(mode=Mode.FAIL, rootdir=tmp_path / "project", python_rule=declared)
+
+    def kinds(lock: Source) -> list[tuple[Kind, str | None]]:
+        policy = build_policy(settings, [lock], Inputs({}))
+        return [(f.kind, f.name) for f in evaluate_in(policy, site).findings]
+
+    assert kinds(source) == []
+    assert kinds(source._replace(elsewhere=())) == [(Kind.REQUIRES_PYTHON, "numpy")]
+
+
+def test_the_other_builds_of_the_torch_split(tmp_path: Path) -> None:
+    """Where uv would take the plain build for the cu124 extra: Linux on ARM before 3.13."""
+    source = read_lock(write(tmp_path, TORCH), extras=("cu124",), env=environment("3.12.8"))
+    assert [e.text for e in source.entries if e.name == "torch"] == ["torch==2.5.1+cu124"]
+    (other,) = source.elsewhere
+    assert (other.text, other.line) == ("torch==2.5.1", 42)
+    assert other.marker is not None
+    arm = environment("3.12.8", "linux", "aarch64")
+    assert [marker_holds(other.marker, env) for env in (environment("3.12.8"), arm)] == [
+        False,
+        True,
+    ]
+
+
+def test_a_build_for_another_extra_is_not_another_pin() -> None:
+    assert read_lock(PROJECT, extras=("cpu",)).elsewhere == ()
+
+
 # --- roots: the project, or every member of a non-project workspace -------------------------
 
 NON_PROJECT_ROOT = """
@@ -1020,18 +1100,21 @@ BAD_LOCKS = {
             'registry = "https://pypi.org/simple"',
             'git = "https://github.com/example/alpha?rev=v1"',
         ),
-        ":13: the git source of 'alpha' names no full commit after '#'",
+        ":13: the git source of package 'alpha' is not a URL with a full commit after '#' "
+        "(uv writes URL?rev=REVISION#COMMIT)",
     ),
     "git-short-commit": (
         bad(
             'registry = "https://pypi.org/simple"',
             'git = "https://github.com/example/alpha#abc123"',
         ),
-        ":13: the git source of 'alpha' names no full commit after '#'",
+        ":13: the git source of package 'alpha' is not a URL with a full commit after '#' "
+        "(uv writes URL?rev=REVISION#COMMIT)",
     ),
     "git-bad-url": (
         bad('registry = "https://pypi.org/simple"', 'git = "http://[::1/alpha#' + "a" * 40 + '"'),
-        ":13: invalid git URL in the source of 'alpha'",
+        ":13: the git source of package 'alpha' is not a URL with a full commit after '#' "
+        "(uv writes URL?rev=REVISION#COMMIT)",
     ),
     "member-missing": (
         'version = 1\n\n[manifest]\nmembers = ["ghost"]\n',

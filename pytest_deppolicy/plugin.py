@@ -33,7 +33,7 @@ from pytest_deppolicy.config.options import (
     outputs,
 )
 from pytest_deppolicy.errors import DepPolicyError, SettingsError
-from pytest_deppolicy.report.outcome import Outcome, printable, write_json
+from pytest_deppolicy.report.outcome import Outcome, write_json
 
 EXIT_POLICY_FAILED = 6
 _MODE_NAMES = frozenset(mode.value for mode in Mode)
@@ -368,18 +368,9 @@ def _report_body(state: _State, *, header: bool, verbose: bool = False) -> Seque
     outcome = state.outcome
     if outcome is None:
         return ["deppolicy: off"] if header else []
-    lines = [outcome.header] if header else []
-    if verbose:
-        lines += outcome.verbose
-    lines += outcome.body
-    if state.conftest_failure is not None:
-        lines.append(printable(state.conftest_failure))
-    if header:
-        lines.append(outcome.verdict)
-    if state.outputs.annotations is Annotations.GITHUB:
-        # Escaped as the workflow-command format requires (CR and LF included).
-        lines += outcome.annotations
-    return lines
+    notes = () if state.conftest_failure is None else (state.conftest_failure,)
+    annotations = state.outputs.annotations is Annotations.GITHUB
+    return outcome.lines(header=header, verbose=verbose, annotations=annotations, notes=notes)
 
 
 def _write_early(state: _State) -> None:
@@ -388,9 +379,11 @@ def _write_early(state: _State) -> None:
 
 
 def _relative_error(exc: DepPolicyError, rootdir: Path) -> str:
+    """The error with its file relative to rootdir when it lies inside (``requirements.txt:4``),
+    else as it was named (``/proc/...``, never ``../../../../proc/...``)."""
     from pytest_deppolicy.policy import display_path
 
-    if exc.path is not None:
+    if exc.path is not None and Path(os.path.abspath(exc.path)).is_relative_to(rootdir):
         exc.path = display_path(exc.path, rootdir)
     return str(exc)
 

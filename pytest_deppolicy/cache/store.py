@@ -91,3 +91,31 @@ def _unchecked(text: str) -> tuple[str, str]:
     start = len(_BEFORE_CHECKSUM)
     end = start + _CHECKSUM_LENGTH
     return text[start:end], text[end + len(_BEFORE_BODY) : -1]
+
+
+# What pytest writes into a cache folder it creates (``_pytest/cacheprovider.py``).
+_CACHEDIR_FILES = {
+    ".gitignore": b"# Created by pytest automatically.\n*\n",
+    "CACHEDIR.TAG": b"Signature: 8a477f597d28d172789f06886806bc55\n"
+    b"# This file is a cache directory tag created by pytest.\n"
+    b"# For information about cache directory tags, see:\n"
+    b"#\thttps://bford.info/cachedir/spec.html\n",
+    "README.md": b"# pytest cache directory #\n\n"
+    b"This directory contains data from the pytest's cache plugin,\n"
+    b"which provides the `--lf` and `--ff` options, as well as the `cache` fixture.\n\n"
+    b"**Do not** commit this to version control.\n\n"
+    b"See [the docs](https://docs.pytest.org/en/stable/how-to/cache.html) for more "
+    b"information.\n",
+}
+
+
+def make_cache_folder(directory: Path) -> None:
+    """Create pytest's cache folder above ``directory`` (``<cache_dir>/v/deppolicy``) as
+    pytest creates it, so that git ignores it; for ``deppolicy check``, which runs without
+    pytest.  Raises ``OSError`` when it cannot be made."""
+    root = directory.parent.parent
+    if root.is_dir():
+        return
+    root.mkdir(parents=True)
+    for name, content in _CACHEDIR_FILES.items():
+        (root / name).write_bytes(content)

@@ -68,9 +68,10 @@ OPTIONS: tuple[Option, ...] = (
         cli={"action": "append", "metavar": "PATH"},
         ini="deppolicy_requirements",
         ini_type="linelist",
-        help="A policy source: a pip requirements file or a pylock.toml (repeatable). "
-        "Default: requirements.txt and pylock.toml in rootdir, where present. "
-        "Ini paths are relative to rootdir.",
+        help="A policy source (repeatable): a pip requirements file, pylock.toml, uv.lock, "
+        "poetry.lock, pdm.lock, Pipfile.lock or pyproject.toml (its declared dependencies). "
+        "Default: requirements.txt and pylock.toml in rootdir, where present; else the "
+        "first lock found there; else pyproject.toml. Ini paths are relative to rootdir.",
     ),
     Option(
         key="python",

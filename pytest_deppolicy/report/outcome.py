@@ -47,6 +47,29 @@ class Outcome(NamedTuple):
     annotations: tuple[str, ...] = ()
     document: Optional[Mapping[str, Any]] = None  # noqa: UP045 - evaluated on 3.9
 
+    def lines(
+        self,
+        *,
+        header: bool,
+        verbose: bool = False,
+        annotations: bool = False,
+        notes: tuple[str, ...] = (),
+    ) -> list[str]:
+        """The report as the terminal shows it: with the header and verdict lines for a
+        report of its own (``--deppolicy-only``, ``deppolicy check``), without them in
+        pytest's summary section; ``notes`` after the findings; the GitHub annotations
+        (escaped as workflow commands require) last."""
+        shown = [self.header] if header else []
+        if verbose:
+            shown += self.verbose
+        shown += self.body
+        shown += [printable(note) for note in notes]
+        if header:
+            shown.append(self.verdict)
+        if annotations:
+            shown += self.annotations
+        return shown
+
     def json_report(self, mode: str) -> dict[str, Any]:
         """The JSON report, schema 1 of the contract, with the run's final mode."""
         document = dict(self.document or {})

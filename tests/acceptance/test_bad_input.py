@@ -228,6 +228,11 @@ PLUGIN_ONLY: dict[str, tuple[tuple[str, ...], dict[str, Content], str]] = {
         {"build": "not a folder\n"},
         "build/report.json: cannot write the JSON report: Not a directory",
     ),
+    "report: outside rootdir, shown as named": (
+        ("--deppolicy", "--deppolicy-report=/proc/deppolicy/report.json"),
+        {},
+        "/proc/deppolicy/report.json: cannot write the JSON report: No such file or directory",
+    ),
 }
 
 

@@ -82,7 +82,7 @@ def test_manifest_reader_refuses_what_it_cannot_read(text: str, message: str) ->
 
 def test_the_hook_runs_in_the_active_environment(hook: dict[str, Scalar]) -> None:
     assert {key: hook.get(key) for key in ("entry", "language", "pass_filenames")} == {
-        "entry": "python -m pytest --deppolicy-only",
+        "entry": "python -m pytest_deppolicy check",
         "language": "system",
         "pass_filenames": False,
     }
@@ -101,7 +101,14 @@ def test_the_hook_runs_in_the_active_environment(hook: dict[str, Scalar]) -> Non
         ("pyproject.toml", True),
         (".python-version", True),
         ("pytest.ini", True),
+        ("uv.lock", True),
+        ("poetry.lock", True),
+        ("pdm.lock", True),
+        ("Pipfile.lock", True),
+        ("tox.ini", True),
+        ("setup.cfg", True),
         ("app.py", False),
+        ("Pipfile", False),
         ("requirements.in", False),
         ("docs/requirements.md", False),
         ("pylock.toml.orig", False),
@@ -128,7 +135,7 @@ def test_the_hook_runs_when_a_policy_file_changes(
             6,
             [
                 "deppolicy: python * (no rule); requirements.txt: 1 checked, 1 drifted",
-                "requirements.txt:1: alpha==2.0 required by requirements.txt:1, 1.0 installed",
+                "alpha==2.0 required by requirements.txt:1, 1.0 installed",
                 "deppolicy: 1 error",
             ],
         ),
@@ -168,7 +175,7 @@ def test_entry_on_a_broken_requirements_file(
     # The middle of the message is packaging's own, and its wording changes between versions.
     result.stderr.fnmatch_lines(
         [
-            "ERROR: deppolicy: requirements.txt:1: Invalid requirement 'numpy=1.26.4': "
+            "deppolicy: requirements.txt:1: Invalid requirement 'numpy=1.26.4': "
             "* (= is not a valid operator; did you mean ==[?])"
         ]
     )

@@ -84,6 +84,7 @@ class SourceStats(NamedTuple):
     checked: int
     drifted: int
     read: bool = True
+    format: str = "requirements"
 
 
 class Verdict(NamedTuple):

@@ -29,7 +29,7 @@ def check_source(context: Context, source: Source, findings: list[Finding]) -> S
     is wrong, and ``context`` the entries that applied with their verdicts."""
     if source.problem is not None:
         findings.append(_unreadable(context, source))
-        return SourceStats(path=source.path, requirements=0, checked=0, drifted=0, read=False)
+        return SourceStats(source.path, 0, 0, 0, read=False, format=source.format)
     checked = 0
     drifted = 0
     for entry in source.entries:
@@ -43,9 +43,7 @@ def check_source(context: Context, source: Source, findings: list[Finding]) -> S
         context.verdicts.append(
             Verdict(context.location(entry), shown(entry), tuple(f.kind.value for f in found))
         )
-    return SourceStats(
-        path=source.path, requirements=len(source.entries), checked=checked, drifted=drifted
-    )
+    return SourceStats(source.path, len(source.entries), checked, drifted, format=source.format)
 
 
 def _declared_findings(context: Context, entry: Entry, dist: Distribution) -> Iterator[Finding]:

@@ -34,6 +34,7 @@ def to_json(
         "sources": [
             {
                 "path": display_path(stats.path, policy.rootdir),
+                "format": stats.format,
                 "requirements": stats.requirements,
                 "checked": stats.checked,
             }

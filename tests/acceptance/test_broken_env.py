@@ -369,7 +369,7 @@ def test_warnings_are_shown_in_the_terminal(pytester: pytest.Pytester, world: Wo
     assert result.ret == EXIT_POLICY_FAILED
     result.stdout.fnmatch_lines(
         [
-            "requirements.txt:1: beta==2.0 required by requirements.txt:1, 1.0 installed",
+            "beta==2.0 required by requirements.txt:1, 1.0 installed",
             f"warning: {world.site}/gamma-1.0.dist-info: directory is empty",
         ]
     )

@@ -41,8 +41,8 @@ class TestFailMode:
             [
                 "deppolicy: python * (no rule); requirements.txt: 3 checked, 2 drifted",
                 "*= deppolicy =*",
-                "requirements.txt:2: beta==1.5 required by requirements.txt:2, 2.0 installed",
-                "requirements.txt:3: gamma>=1 required by requirements.txt:3, not installed",
+                "beta==1.5 required by requirements.txt:2, 2.0 installed",
+                "gamma>=1 required by requirements.txt:3, not installed",
                 "To restore the environment: python -m pip install -r requirements.txt",
                 "*Exit: deppolicy: 2 errors*",
             ]
@@ -87,8 +87,7 @@ class TestFailMode:
         assert result.ret == 6
         result.stdout.fnmatch_lines(
             [
-                "requirements.txt:2: not-installed-pkg==1.0 required by requirements.txt:2, "
-                "not installed",
+                "not-installed-pkg==1.0 required by requirements.txt:2, not installed",
                 "conftest.py could not be imported (ModuleNotFoundError: *not_installed_pkg*",
             ]
         )
@@ -100,7 +99,7 @@ class TestFailMode:
         running = ".".join(map(str, sys.version_info[:3]))
         result.stdout.fnmatch_lines(
             [
-                f"deppolicy: python {running} MISMATCH (>=3.99); no requirements sources",
+                f"deppolicy: python {running} MISMATCH (>=3.99); no requirements sources*",
                 f"python>=3.99 required by --deppolicy-python, {running} running",
                 "To fix: run the tests with a Python that satisfies >=3.99",
             ]
@@ -112,14 +111,12 @@ class TestFailMode:
         )
         result = project.runpytest("--deppolicy")
         assert result.ret == 6
-        result.stdout.fnmatch_lines(
-            ["pyproject.toml:4: python<3 required by pyproject.toml:4, * running"]
-        )
+        result.stdout.fnmatch_lines(["python<3 required by pyproject.toml:4, * running"])
 
     def test_python_rule_satisfied(self, project: pytest.Pytester) -> None:
         result = project.runpytest("--deppolicy", "--deppolicy-python=>=3.9")
         assert result.ret == 0
-        result.stdout.fnmatch_lines(["deppolicy: python * ok (>=3.9); no requirements sources"])
+        result.stdout.fnmatch_lines(["deppolicy: python * ok (>=3.9); no requirements sources*"])
 
     def test_require_pins(self, project: pytest.Pytester) -> None:
         write_requirements(project, "alpha>=1.0\nbeta==2.*\n")
@@ -128,8 +125,8 @@ class TestFailMode:
         assert result.ret == 6
         result.stdout.fnmatch_lines(
             [
-                "requirements.txt:1: alpha>=1.0 required by requirements.txt:1, not pinned with == or ===",
-                "requirements.txt:2: beta==2.* required by requirements.txt:2, not pinned with == or ===",
+                "alpha>=1.0 required by requirements.txt:1, not pinned with == or ===",
+                "beta==2.* required by requirements.txt:2, not pinned with == or ===",
             ]
         )
 
@@ -151,7 +148,7 @@ class TestFailMode:
             [
                 "deppolicy: python * (no rule); reqs/base.txt: 1 checked, 1 drifted; "
                 "reqs/dev.txt: 1 checked, 0 drifted",
-                "reqs/base.txt:1: alpha==2.0 required by reqs/base.txt:1, 1.0 installed",
+                "alpha==2.0 required by reqs/base.txt:1, 1.0 installed",
                 "To restore the environment: python -m pip install -r reqs/base.txt -r reqs/dev.txt",
             ]
         )
@@ -168,9 +165,7 @@ class TestFailMode:
         write_requirements(project, "alpha==0.9\nnot-installed==1.0\n", "constraints.txt")
         result = project.runpytest("--deppolicy")
         assert result.ret == 6
-        result.stdout.fnmatch_lines(
-            ["constraints.txt:1: alpha==0.9 constrained by constraints.txt:1, 1.0 installed"]
-        )
+        result.stdout.fnmatch_lines(["alpha==0.9 constrained by constraints.txt:1, 1.0 installed"])
         result.stdout.no_fnmatch_line("*not-installed*")
 
 
@@ -182,10 +177,10 @@ class TestWarnMode:
         result.assert_outcomes(passed=1, warnings=2)
         result.stdout.fnmatch_lines(
             [
-                "*DepPolicyWarning: requirements.txt:2: beta==1.5 required by requirements.txt:2, "
+                "*requirements.txt:2: DepPolicyWarning: beta==1.5 required by requirements.txt:2, "
                 "2.0 installed",
                 "*= deppolicy =*",
-                "requirements.txt:3: gamma>=1 required by requirements.txt:3, not installed",
+                "gamma>=1 required by requirements.txt:3, not installed",
                 "To restore the environment: python -m pip install -r requirements.txt",
             ]
         )
@@ -229,8 +224,7 @@ class TestWarnMode:
         assert result.ret == 4
         result.stderr.fnmatch_lines(
             [
-                "requirements.txt:1: not-installed-pkg==1.0 required by requirements.txt:1, "
-                "not installed",
+                "not-installed-pkg==1.0 required by requirements.txt:1, not installed",
                 "*ImportError while loading conftest*",
             ]
         )
@@ -332,8 +326,8 @@ class TestOnly:
         result.stdout.fnmatch_lines(
             [
                 "deppolicy: python * (no rule); requirements.txt: 3 checked, 2 drifted",
-                "requirements.txt:2: beta==1.5 required by requirements.txt:2, 2.0 installed",
-                "requirements.txt:3: gamma>=1 required by requirements.txt:3, not installed",
+                "beta==1.5 required by requirements.txt:2, 2.0 installed",
+                "gamma>=1 required by requirements.txt:3, not installed",
                 "To restore the environment: python -m pip install -r requirements.txt",
                 "deppolicy: 2 errors",
             ]
@@ -364,7 +358,7 @@ class TestJsonReport:
         assert document["python"]["required"] is None
         assert document["python"]["implementation"] == sys.implementation.name
         assert document["sources"] == [
-            {"path": "requirements.txt", "requirements": 3, "checked": 3}
+            {"path": "requirements.txt", "format": "requirements", "requirements": 3, "checked": 3}
         ]
         assert document["findings"] == [
             {
@@ -476,7 +470,7 @@ class TestPylock:
         result.stdout.fnmatch_lines(
             [
                 "deppolicy: python * ok (>=3.9); pylock.toml: 2 checked, 1 drifted",
-                "pylock.toml:5: alpha==2.0 required by pylock.toml:5, 1.0 installed",
+                "alpha==2.0 required by pylock.toml:5, 1.0 installed",
             ]
         )
 
@@ -486,18 +480,34 @@ class TestPylock:
         )
         result = project.runpytest("--deppolicy")
         assert result.ret == 6
-        result.stdout.fnmatch_lines(
-            ["pylock.toml:2: python<3 required by pylock.toml:2, * running"]
-        )
+        result.stdout.fnmatch_lines(["python<3 required by pylock.toml:2, * running"])
 
     def test_bad_lock_file_is_a_configuration_error(self, project: pytest.Pytester) -> None:
         (project.path / "pylock.toml").write_text(
             'lock-version = "9.0"\ncreated-by = "hand"\npackages = []\n', encoding="utf-8"
         )
-        result = project.runpytest()
+        result = project.runpytest("--deppolicy")
         assert result.ret == 4
         result.stderr.fnmatch_lines(
             ["ERROR: deppolicy: pylock.toml:1: unsupported lock-version '9.0'*"]
+        )
+
+    def test_a_bad_lock_file_found_in_rootdir_is_a_warning_in_warn_mode(
+        self, project: pytest.Pytester
+    ) -> None:
+        """Merely having the plugin installed never stops a project's tests."""
+        (project.path / "pylock.toml").write_text(
+            'lock-version = "9.0"\ncreated-by = "hand"\npackages = []\n', encoding="utf-8"
+        )
+        result = project.runpytest()
+        assert result.ret == 0
+        result.assert_outcomes(passed=1, warnings=1)
+        result.stdout.fnmatch_lines(
+            [
+                "*deppolicy: python * pylock.toml: not read*",
+                "*pylock.toml:1: DepPolicyWarning: pylock.toml:1 cannot be read, so nothing in it "
+                "was checked: unsupported lock-version '9.0'*",
+            ]
         )
 
 
@@ -521,12 +531,8 @@ class TestJunit:
         ((name, message),) = self.cases(project.path / "out.xml")
         assert name == "deppolicy"
         assert message is not None
-        assert (
-            "requirements.txt:2: beta==1.5 required by requirements.txt:2, 2.0 installed" in message
-        )
-        assert (
-            "requirements.txt:3: gamma>=1 required by requirements.txt:3, not installed" in message
-        )
+        assert "beta==1.5 required by requirements.txt:2, 2.0 installed" in message
+        assert "gamma>=1 required by requirements.txt:3, not installed" in message
 
     def test_clean_run_gives_a_passed_case_before_the_tests(self, project: pytest.Pytester) -> None:
         write_requirements(project, "alpha==1.0\n")
@@ -552,7 +558,7 @@ class TestVerbosity:
                 "*= deppolicy =*",
                 "requirements.txt:1: alpha==1.0: ok",
                 "requirements.txt:2: beta==1.5: version-mismatch",
-                "requirements.txt:2: beta==1.5 required by requirements.txt:2, 2.0 installed",
+                "beta==1.5 required by requirements.txt:2, 2.0 installed",
             ]
         )
 
@@ -566,7 +572,7 @@ class TestVerbosity:
         result = project.runpytest("--deppolicy", "-q")
         assert result.ret == 6
         result.stdout.no_fnmatch_line("deppolicy: python*")
-        result.stdout.fnmatch_lines(["*= deppolicy =*", "requirements.txt:2: beta==1.5*"])
+        result.stdout.fnmatch_lines(["*= deppolicy =*", "beta==1.5*"])
 
 
 def test_strict_mode_prints_the_uninstall_command(project: pytest.Pytester) -> None:

@@ -93,6 +93,7 @@ def test_a_vcs_install_records_the_commit(
         vcs="git",
         commit_id=git_project.commit,
         requested_revision=git_project.commit,
+        local_path=git_project.path.resolve(),  # a file: URL's path, symlinks resolved
     )
 
 

@@ -168,4 +168,4 @@ def test_a_pylock_with_one_drifted_package(make_venv: MakeVenv, project: Path) -
     assert [(f["kind"], f["name"], f["line"]) for f in report["findings"]] == [
         ("version-mismatch", "alpha", 5)
     ]
-    assert "pylock.toml:5: alpha==2.0 required by pylock.toml:5, 1.0 installed" in result.stdout
+    assert "alpha==2.0 required by pylock.toml:5, 1.0 installed" in result.stdout

@@ -556,14 +556,7 @@ def universal_lock(tmp_path_factory: pytest.TempPathFactory, uv: Uv) -> Path:
     [
         "requirements.txt",
         "pylock.toml",
-        pytest.param(
-            "uv.lock",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="v2: uv.lock is read as a requirements file (exit 4, 'Invalid "
-                "requirement version = 1')",
-            ),
-        ),
+        "uv.lock",
     ],
 )
 def test_a_universal_lock_raises_no_requires_python_warning(

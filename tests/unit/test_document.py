@@ -98,7 +98,9 @@ def test_the_json_report(tmp_path: Path) -> None:
             "required": ">=3.12,<4",
             "ok": False,
         },
-        "sources": [{"path": "reqs/dev.txt", "requirements": 5, "checked": 4}],
+        "sources": [
+            {"path": "reqs/dev.txt", "format": "requirements", "requirements": 5, "checked": 4}
+        ],
     }
     assert [f["message"] for f in document["findings"]] == ["first", "m", "dup"]
     assert SCHEMA == 1

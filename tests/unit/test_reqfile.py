@@ -1072,9 +1072,12 @@ def test_cli_failure(tmp_path: Path, args: list[str], status: int, stderr: str) 
     "args", [[], ["parse"], ["parse", "a.txt", "b.txt"], ["frobnicate", "a.txt"]]
 )
 def test_cli_usage_error(tmp_path: Path, args: list[str]) -> None:
+    """A usage error is pytest's usage error status, 4, in one line."""
     result = run_cli(*args, cwd=tmp_path)
-    assert result.returncode == 2
-    assert result.stderr.startswith("usage: python -m pytest_deppolicy")
+    assert result.returncode == 4
+    assert result.stderr.startswith("deppolicy")
+    assert ": error: " in result.stderr
+    assert len(result.stderr.splitlines()) == 1
     assert "Traceback" not in result.stderr
 
 

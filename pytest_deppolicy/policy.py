@@ -23,6 +23,7 @@ from pytest_deppolicy.errors import DepPolicyError, SettingsError
 from pytest_deppolicy.inputs import Inputs
 from pytest_deppolicy.sources import discover, format_of, read_source
 from pytest_deppolicy.sources._pep508 import is_archive_name
+from pytest_deppolicy.sources.declarations import declared_beside
 from pytest_deppolicy.sources.declared import entries
 from pytest_deppolicy.sources.pyproject import (
     ProjectInfo,
@@ -51,6 +52,16 @@ class LocalProject(NamedTuple):
     optional: Mapping[str, tuple[Entry, ...]] = {}  # never mutated
 
 
+class Declaration(NamedTuple):
+    """What the project declares beside a lock (``pyproject.toml``'s dependencies beside a
+    ``uv.lock``, ``requirements.in`` beside the ``requirements.txt`` compiled from it): the
+    requirements for this selection of extras and groups, each with its file and line, and
+    the command that locks them again."""
+
+    requirements: tuple[Entry, ...]
+    relock: str
+
+
 class Policy(NamedTuple):
     """What must hold.
 
@@ -68,6 +79,7 @@ class Policy(NamedTuple):
     project_name: Optional[NormalizedName] = None  # noqa: UP045
     declared_python: Optional[PythonRule] = None  # noqa: UP045
     local_projects: Mapping[Path, LocalProject] = {}  # never mutated
+    declarations: Mapping[Path, Declaration] = {}  # by lock path; never mutated
 
     @property
     def rootdir(self) -> Path:
@@ -146,7 +158,20 @@ def build_policy(
         project_name=None if project is None else project.name,
         declared_python=declared,
         local_projects=_local_projects(sources, inputs),
+        declarations=declarations(settings, sources, inputs),
     )
+
+
+def declarations(
+    settings: Settings, sources: Sequence[Source], inputs: Inputs
+) -> dict[Path, Declaration]:
+    """For each lock that has one, what the project declares beside it."""
+    found: dict[Path, Declaration] = {}
+    for source in sources:
+        declared = declared_beside(source, inputs, settings.extras, settings.groups)
+        if declared is not None:
+            found[source.path] = Declaration(*declared)
+    return found
 
 
 def _project(rootdir: Path, inputs: Inputs) -> ProjectInfo | None:

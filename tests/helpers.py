@@ -37,7 +37,7 @@ from pytest_deppolicy.environment import (
 )
 from pytest_deppolicy.environment.inventory import build
 from pytest_deppolicy.inputs import Inputs
-from pytest_deppolicy.policy import Policy, build_policy
+from pytest_deppolicy.policy import Declaration, Policy, build_policy
 from pytest_deppolicy.sources.records import Entry, Source
 
 # --- the requirements corpus (tests/data/*.txt) --------------------------------------------
@@ -324,6 +324,10 @@ def every_kind_of_finding(tmp_path: Path) -> tuple[Policy, Environment]:
         require_pins=True,
         project_name="project",
     )
+    # requirements.txt compiled from a requirements.in edited since: stale-lock
+    edited = entry(root, "alpha>=5", 1)._replace(source=root / "requirements.in")
+    stale = Declaration((edited,), "pip-compile requirements.in")
+    policy = policy._replace(declarations={root / "requirements.txt": stale})
     listing = list_paths([str(site), str(shadow)])
     return policy, gather(listing, INTERPRETER, named_by_url=policy.named_by_url())
 

@@ -1,8 +1,9 @@
 """``evaluate(policy, environment)``: the pure comparison that produces findings.
 
 One module per family of checks: :mod:`.pins` (each requirement a source states) with
-:mod:`.urls`, :mod:`.python` (the Python rules and ``Requires-Python``),
-:mod:`.dependencies`, :mod:`.duplicates` and :mod:`.strict`.  Every fact they use was
+:mod:`.urls`, :mod:`.stale` (a lock against what the project declares), :mod:`.python`
+(the Python rules and ``Requires-Python``), :mod:`.dependencies`, :mod:`.duplicates` and
+:mod:`.strict`.  Every fact they use was
 gathered before (see :mod:`pytest_deppolicy.environment`): nothing here opens a file, and
 nothing given is changed.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from pytest_deppolicy.checks import dependencies, duplicates, pins, python, strict
+from pytest_deppolicy.checks import dependencies, duplicates, pins, python, stale, strict
 from pytest_deppolicy.checks.context import Context, unverifiable
 from pytest_deppolicy.checks.findings import Evaluation, Finding, Kind
 
@@ -31,6 +32,7 @@ def evaluate(policy: Policy, environment: Environment) -> Evaluation:
     findings = list(python.python_findings(context))
     stats = [pins.check_source(context, source, findings) for source in policy.sources]
     findings.extend(pins.unpinned_findings(context))
+    findings.extend(stale.stale_lock_findings(context))
     findings.extend(_environment_findings(context))
     findings.extend(_inventory_problems(context))
     findings = list(dict.fromkeys(findings))  # two checks may meet one unreadable file

@@ -68,4 +68,6 @@ def _copy_role(environment: Environment, copies: list[Distribution], index: int)
         return " (same folder)"
     role = "used" if index == 0 else "shadowed"
     layer = environment.layer(copy)
-    return f" ({role})" if layer is None else f" ({role}, {layer.name})"
+    if layer is None or len({environment.layer(other) for other in copies}) == 1:
+        return f" ({role})"  # the layers are news only where the copies' layers differ
+    return f" ({role}, {layer.name})"

@@ -19,6 +19,7 @@ class Kind(str, enum.Enum):
     UNEXPECTED = "unexpected"
     BROKEN_DEPENDENCY = "broken-dependency"
     DUPLICATE = "duplicate"
+    STALE_LOCK = "stale-lock"
     REQUIRES_PYTHON = "requires-python"
     UNVERIFIABLE = "unverifiable"
 

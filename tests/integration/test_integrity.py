@@ -164,7 +164,9 @@ def test_a_pylock_with_one_drifted_package(make_venv: MakeVenv, project: Path) -
     (project / "pylock.toml").write_text(LOCK)
     result, report = check(venv, project)
     assert result.returncode == 6, result.stdout + result.stderr
-    assert report["sources"] == [{"path": "pylock.toml", "requirements": 2, "checked": 2}]
+    assert report["sources"] == [
+        {"path": "pylock.toml", "format": "pylock", "requirements": 2, "checked": 2}
+    ]
     assert [(f["kind"], f["name"], f["line"]) for f in report["findings"]] == [
         ("version-mismatch", "alpha", 5)
     ]

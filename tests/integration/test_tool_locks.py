@@ -7,7 +7,9 @@ wheelhouse (``--no-deps``, exactly as recorded; the installer tooling the tools'
 were seeded with is written as metadata only), the drift is applied with pip, and
 ``pytest --deppolicy-only`` must report the findings the case expects, without and with
 strict mode.  Cases that share a starting state share one installed base, copied per case.
-The stale-pyproject cases belong to the stale-lock check and are left out here.
+The stale-pyproject cases edit the project's ``pyproject.toml`` or ``Pipfile`` after locking,
+as recorded: the tool calls both stale, the plugin's ``stale-lock`` only the one whose lock
+no longer satisfies the edit.
 """
 
 from __future__ import annotations
@@ -33,12 +35,7 @@ TOOLS = ("poetry", "pdm", "pipenv")
 LOCK_FILES = {"poetry": "poetry.lock", "pdm": "pdm.lock", "pipenv": "Pipfile.lock"}
 # Seeded into the tools' venvs before syncing (README "Surprises"); not in the wheelhouse.
 SEEDED = frozenset({"pip", "setuptools"})
-RUN = [
-    (tool, case)
-    for tool in TOOLS
-    for case in lock_cases(tool)
-    if not case["name"].startswith("stale-pyproject")
-]
+RUN = [(tool, case) for tool in TOOLS for case in lock_cases(tool)]
 CASES = [pytest.param(tool, case, id=f"{tool}-{case['name']}") for tool, case in RUN]
 Synced = dict[str, dict[str, Any]]
 Finding = tuple[str, str]
@@ -99,16 +96,19 @@ def bases(
     )
 
 
-def drift(venv: Venv, steps: Iterable[str]) -> None:
-    """``install X==V`` / ``uninstall X``, with pip and no dependencies, as recorded."""
+def drift(venv: Venv, steps: Iterable[str | dict[str, str]]) -> None:
+    """``install X==V`` / ``uninstall X``, with pip and no dependencies, as recorded (an
+    edit of the project's files is made on its copy, by :func:`project_copy`)."""
     for step in steps:
+        if isinstance(step, dict):
+            continue
         action, _, target = step.partition(" ")
         if action == "install":
             venv.install(target, no_deps=True)
         elif action == "uninstall":
             command = [sys.executable, "-m", "pip", "--python", str(venv.python)]
             run_checked([*command, "uninstall", "-y", target], what="pip", env=pip_environ())
-        else:  # pragma: no cover - the data holds only these two (edits are stale cases)
+        else:  # pragma: no cover - the data holds only these two
             pytest.fail(f"unknown drift {step!r}")
 
 
@@ -132,8 +132,15 @@ def expected_versions(recorded: Synced) -> dict[str, list[str]]:
 
 
 def project_copy(case: dict[str, Any], target: Path) -> Path:
-    """The case's project with its lock, and its selection as ``deppolicy_*`` settings."""
+    """The case's project with its lock, its recorded edits, and its selection as
+    ``deppolicy_*`` settings."""
     shutil.copytree(LOCKS / case["project"], target)
+    for step in case["drift"]:
+        if isinstance(step, dict):
+            edited = target / step["edit"]
+            text = edited.read_text(encoding="utf-8")
+            assert step["replace"] in text, step
+            edited.write_text(text.replace(step["replace"], step["with"], 1), encoding="utf-8")
     selection = case["selection"]
     lines = ["[pytest]"]
     if selection.get("extras"):
@@ -186,11 +193,7 @@ def test_the_plugin_agrees_with_the_tool(
 
 
 def test_every_tool_case_is_run() -> None:
-    """Nothing of the three expected.json files is left out but the stale-lock cases."""
-    names = {(tool, case["name"]) for tool in TOOLS for case in lock_cases(tool)}
+    """Nothing of the three expected.json files is left out."""
     run = {(tool, case["name"]) for tool, case in RUN}
-    assert {name for _, name in names - run} == {
-        "stale-pyproject",
-        "stale-pyproject-still-satisfied",
-    }
-    assert len(run) == 20
+    assert {name for _, name in run} >= {"stale-pyproject", "stale-pyproject-still-satisfied"}
+    assert len(run) == 26

@@ -6,8 +6,9 @@ with pip (``installed``), and pytest runs with ``--deppolicy-only`` and the case
 ``deppolicy_extras`` / ``deppolicy_groups``.  The findings ``(kind, name)`` must be the
 recorded ones, and the plugin's strict verdict must be uv's: ``uv sync --check`` exits non-zero
 exactly when strict mode finds something (only ``unexpected`` is the plugin's own, for the
-packages that uv's exact sync would remove).  The stale-pyproject cases are left out: their
-verdict comes from ``pyproject.toml``, not from what the lock selects.
+packages that uv's exact sync would remove).  The stale-pyproject cases edit
+``pyproject.toml`` after locking: uv calls both stale, the plugin's ``stale-lock`` only the
+one whose lock no longer satisfies the edit.
 
 One venv serves every case: before each, pip brings it to the case's ``synced`` set (removing
 and adding only what differs), so nothing is resolved and each package is built once.
@@ -15,12 +16,13 @@ and adding only what differs), so nothing is resolved and each package is built 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import sys
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from packaging.utils import canonicalize_name
@@ -29,11 +31,15 @@ from tests.helpers import DATA
 
 from .conftest import Venv, pip_environ, run_checked
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 pytestmark = pytest.mark.integration
 
 LOCKS = DATA / "locks"
 EXPECTED = json.loads((LOCKS / "uv" / "expected.json").read_text(encoding="utf-8"))
 CASES = [case for case in EXPECTED["cases"] if not case["name"].startswith("stale-pyproject")]
+STALE = [case for case in EXPECTED["cases"] if case["name"].startswith("stale-pyproject")]
 # Every distribution a case installs; anything else in the venv is the plugin and pytest.
 TRACKED = frozenset(
     canonicalize_name(name)
@@ -75,7 +81,19 @@ class World:
         """Make the venv hold exactly ``synced``, as uv installed it."""
         wanted = {name: dist["version"] for name, dist in case["synced"].items()}
         have = self.installed()
-        extra = sorted(name for name, version in have.items() if wanted.get(name) != version)
+        urls = {  # a copy installed from elsewhere than uv installed it is replaced too
+            name: dist["direct_url"]["url"].replace("<case>", str(self.root))
+            for name, dist in case["synced"].items()
+            if "direct_url" in dist
+        }
+        installed_urls = self.direct_urls()
+        extra = sorted(
+            name
+            for name, version in have.items()
+            if wanted.get(name) != version or installed_urls.get(name) != urls.get(name)
+        )
+        for name in extra:
+            del have[name]
         if extra:
             self.uninstall(*extra)
         missing = sorted(name for name, version in wanted.items() if have.get(name) != version)
@@ -89,11 +107,30 @@ class World:
     def drift(self, case: dict[str, Any]) -> None:
         """The case's drift, as recorded: pip, from the wheelhouse, without dependencies."""
         for step in case["drift"]:
+            if isinstance(step, dict):
+                continue  # an edit of the project's files: see edited()
             action, _, target = step.partition(" ")
             if action == "install":
                 self.venv.install(target, no_deps=True)
             else:
                 self.uninstall(target)
+
+    @contextlib.contextmanager
+    def edited(self, case: dict[str, Any]) -> Iterator[None]:
+        """The case's recorded edits of the project's files, undone afterwards (the cases
+        share the project, whose editable member the venv points at)."""
+        saved: dict[Path, str] = {}
+        try:
+            for step in case["drift"]:
+                if isinstance(step, dict):
+                    path = self.project(case) / step["edit"]
+                    text = saved.setdefault(path, path.read_text(encoding="utf-8"))
+                    assert step["replace"] in text, step
+                    path.write_text(text.replace(step["replace"], step["with"], 1), "utf-8")
+            yield
+        finally:
+            for path, text in saved.items():
+                path.write_text(text, encoding="utf-8")
 
     def uninstall(self, *names: str) -> None:
         command = [sys.executable, "-m", "pip", "--python", str(self.venv.python)]
@@ -153,3 +190,18 @@ def test_the_plugin_judges_as_uv_sync_check(world: World, case: dict[str, Any]) 
     assert findings == [(f["kind"], f["name"]) for f in case["plugin_strict"]]
     # The verdict: uv's exact sync finds drift exactly when strict mode does.
     assert (status != 0) == (uv_check["exit"] != 0), uv_check["output"]
+
+
+@pytest.mark.parametrize("case", STALE, ids=[case["name"] for case in STALE])
+def test_a_pyproject_edited_after_locking(world: World, case: dict[str, Any]) -> None:
+    """uv calls the lock stale in both cases (its inputs changed); ``stale-lock`` fires only
+    where the locked versions no longer satisfy what ``pyproject.toml`` declares."""
+    world.converge(case)
+    world.drift(case)
+    assert {c["exit"] for c in case["checks"]} == {1}
+    with world.edited(case):
+        status, findings = world.check(case, strict=False)
+        assert findings == [(f["kind"], f["name"]) for f in case["plugin"]]
+        assert status == (6 if findings else 0)
+        status, findings = world.check(case, strict=True)
+        assert findings == [(f["kind"], f["name"]) for f in case["plugin_strict"]]

@@ -33,6 +33,8 @@ def test_findings_of_every_kind(tmp_path: Path) -> None:
         "-e ./dynamic required by requirements.txt:10, cannot be verified: "
         "no static name in its pyproject.toml or setup.cfg",
         "loose>=1 required by requirements.txt:4, not pinned with == or ===",
+        "alpha>=5 declared by requirements.in:1, requirements.txt locks 2.0: "
+        "relock with pip-compile requirements.in",
         f"alpha is installed 2 times: 1.0 in {site} (used); 0.9 in {tmp_path / 'shadow'} "
         "(shadowed)",
         "oddpy 1.0 is installed, but no policy source covers it",
@@ -47,7 +49,7 @@ def test_findings_of_every_kind(tmp_path: Path) -> None:
     ]
     assert {f.kind for f in evaluation.findings} == set(Kind)
     assert Counter(f.severity for f in evaluation.findings) == {
-        Severity.ERROR: 10,
+        Severity.ERROR: 11,
         Severity.WARNING: 7,
     }
     assert evaluation.python_ok is False
@@ -81,7 +83,7 @@ def test_evaluate_opens_no_file_and_changes_nothing(tmp_path: Path) -> None:
     assert snapshot((policy, environment.inventory, environment.origins)) == before
     assert snapshot(environment.interpreter) == interpreter_before
     # The same verdicts as a fresh environment's, and again on a second call.
-    assert len(evaluation.findings) == len(expected.findings) == 17
+    assert len(evaluation.findings) == len(expected.findings) == 18
     assert [f.kind for f in evaluation.findings] == [f.kind for f in expected.findings]
     with no_file_access():
         assert evaluate(policy, environment) == evaluation

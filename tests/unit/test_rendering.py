@@ -62,11 +62,11 @@ def test_every_line_is_rendered_from_the_evaluation(tmp_path: Path) -> None:
     outcome = render(policy, evaluation, INTERPRETER, facts)
 
     assert not outcome.ok
-    assert outcome.findings == len(evaluation.findings) == 17
+    assert outcome.findings == len(evaluation.findings) == 18
     assert outcome.header == (
         "deppolicy: python 3.11.7 MISMATCH (>=3.12, >=3.9); requirements.txt: 11 checked, 3 drifted"
     )
-    assert outcome.verdict == "deppolicy: 10 errors, 7 warnings"
+    assert outcome.verdict == "deppolicy: 11 errors, 7 warnings"
     assert outcome.body == tuple(report_lines(policy, evaluation, facts))
     assert outcome.body[-3:] == (
         "To fix: run the tests with a Python that satisfies >=3.12",
@@ -78,8 +78,18 @@ def test_every_line_is_rendered_from_the_evaluation(tmp_path: Path) -> None:
     assert len(outcome.verbose) == len(evaluation.verdicts) == 11
     assert outcome.verbose[0] == ("requirements.txt:1: alpha==2.0: version-mismatch")
     # Placed at the requirement's file and line in pytest's warnings summary.
-    assert outcome.warnings[0] == Warned(
-        "alpha==2.0 required by requirements.txt:1, 1.0 installed", "requirements.txt", 1
+    assert (
+        Warned("alpha==2.0 required by requirements.txt:1, 1.0 installed", "requirements.txt", 1)
+        in outcome.warnings
+    )
+    assert (
+        Warned(
+            "alpha>=5 declared by requirements.in:1, requirements.txt locks 2.0: "
+            "relock with pip-compile requirements.in",
+            "requirements.in",
+            1,
+        )
+        in outcome.warnings
     )
     expected_document = to_json(policy, evaluation, INTERPRETER, mode="x", ok=False)
     del expected_document["mode"]

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from pytest_deppolicy import _plain_imports
+
 if TYPE_CHECKING:
     from pytest_deppolicy.checks.findings import Finding, Kind, Severity
     from pytest_deppolicy.errors import DepPolicyError
     from pytest_deppolicy.plugin import DepPolicyWarning
 
 __version__ = "0.1.0"
+
+_plain_imports.install()
 
 __all__ = ["DepPolicyError", "DepPolicyWarning", "Finding", "Kind", "Severity", "__version__"]
 

@@ -180,9 +180,10 @@ def build(listing: Listing) -> Inventory:
     problems: list[Problem] = []
     metadata_files = listing.metadata_stamps()
     for folder in listing.folders:
+        location = Path(folder.location)
         for item in _metadata_entries(folder, problems):
             try:
-                dist = _read_entry(item, Path(folder.location), problems, metadata_files)
+                dist = _read_entry(item, location, problems, metadata_files)
             except OSError as e:
                 problems.append(Problem(Path(item.path), f"cannot be read: {os_reason(e)}"))
                 continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -459,10 +460,6 @@ wheels = [{name = "winonly-1.0-py3-none-any.whl", url = "https://example.invalid
 
 
 class TestPylock:
-    @pytest.fixture(autouse=True)
-    def _needs_packaging_pylock(self) -> None:
-        pytest.importorskip("packaging.pylock")
-
     def test_auto_discovered_lock_file(self, project: pytest.Pytester) -> None:
         (project.path / "pylock.toml").write_text(PYLOCK, encoding="utf-8")
         result = project.runpytest("--deppolicy")
@@ -586,3 +583,23 @@ def test_strict_mode_prints_the_uninstall_command(project: pytest.Pytester) -> N
             "To remove what no source covers: python -m pip uninstall -y *beta*",
         ]
     )
+
+
+def test_pytest_does_not_rewrite_the_plugins_modules(project: pytest.Pytester) -> None:
+    """pytest would compile every module of the package from source on the first run after
+    an install (each CI job's): only the package itself goes through its rewriting hook."""
+    write_requirements(project, "alpha==1.0\n")
+    project.makeconftest(
+        "import sys\n"
+        "def pytest_sessionfinish():\n"
+        "    mine = sorted(n for n in sys.modules if n.startswith('pytest_deppolicy'))\n"
+        "    for name in mine:\n"
+        "        loader = type(sys.modules[name].__spec__.loader).__name__\n"
+        "        print('LOADER', name, loader)\n"
+    )
+    result = project.runpytest_subprocess("--deppolicy", "-s", "-p", "no:cacheprovider")
+    assert result.ret == 0, result.stdout.str()
+    loaders = dict(re.findall(r"LOADER (\S+) (\S+)", result.stdout.str()))
+    assert "pytest_deppolicy.checks.pins" in loaders
+    rewritten = sorted(name for name, loader in loaders.items() if "Rewrit" in loader)
+    assert rewritten == ["pytest_deppolicy", "pytest_deppolicy._plain_imports"]

@@ -60,10 +60,21 @@ def toml_value(value: Toml) -> str:
     if isinstance(value, (datetime.date, datetime.datetime)):
         return value.isoformat()
     if isinstance(value, str):
-        return json.dumps(value)  # JSON's escapes are TOML's, \uXXXX included
+        return toml_string(value)
     if isinstance(value, list):
         return "[" + ", ".join(toml_value(item) for item in value) + "]"
-    return "{ " + ", ".join(f"{json.dumps(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
+    return "{ " + ", ".join(f"{toml_string(k)} = {toml_value(v)}" for k, v in value.items()) + " }"
+
+
+def toml_string(text: str) -> str:
+    """A basic string: JSON's escapes are TOML's, but a character past the BMP is one
+    ``\\UXXXXXXXX`` escape in TOML, never a surrogate pair (which TOML rejects), and DEL
+    must be escaped too."""
+    quoted = json.dumps(text, ensure_ascii=False)
+    return "".join(
+        f"\\U{ord(c):08X}" if ord(c) > 0xFFFF else "\\u007F" if c == "\x7f" else c
+        for c in quoted
+    )
 
 
 def toml_document(document: dict[str, Any]) -> str:
@@ -74,11 +85,11 @@ def toml_document(document: dict[str, Any]) -> str:
         if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
             arrays.append((key, value))
         else:
-            lines.append(f"{json.dumps(key)} = {toml_value(value)}")
+            lines.append(f"{toml_string(key)} = {toml_value(value)}")
     for key, tables in arrays:
         for table in tables:
-            lines += ["", f"[[{json.dumps(key)}]]"]
-            lines += [f"{json.dumps(k)} = {toml_value(v)}" for k, v in table.items()]
+            lines += ["", f"[[{toml_string(key)}]]"]
+            lines += [f"{toml_string(k)} = {toml_value(v)}" for k, v in table.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -772,3 +783,229 @@ def test_poetry_extra_markers_mean_what_poetry_means(
     text, expected = data.draw(poetry_marker_trees(selected))
     where = Where(Path("poetry.lock"), 1, "package 'x'")
     assert holds(Marker(text), LINUX, where, selected) is expected, text
+
+
+# --- pylock.toml -----------------------------------------------------------------------------
+# The PEP 751 reader: the five producers' exports and the hand-written locks mutated, token
+# soup, any text and any bytes, each with a random selection of extras and groups (a
+# PylockError is a DepPolicyError, and nothing else may come out); and the marker rewriting
+# that stands in for packaging's lock-file context (which packaging 22 lacks), against the
+# meaning the dependency specifiers give ``extras`` and ``dependency_groups`` (sets of names)
+# and against packaging's own lock-file evaluation where the installed packaging has one.
+# Imports are local, to keep this section apart.
+
+PYLOCK_FILES = [
+    *sorted((DATA / "locks" / "pylock").glob("pylock.*.toml")),
+    DATA / "pylock" / "pylock.kinds.toml",
+    DATA / "pylock" / "pylock.groups.toml",
+    DATA / "pylock" / "uv" / "pylock.toml",
+]
+PYLOCKS = [tomllib.loads(path.read_text("utf-8")) for path in PYLOCK_FILES]
+PYLOCK_KEYS = st.sampled_from(
+    (
+        "lock-version", "created-by", "requires-python", "environments", "extras",
+        "dependency-groups", "default-groups", "packages", "name", "version", "marker",
+        "index", "vcs", "directory", "archive", "sdist", "wheels", "hashes", "type", "url",
+        "path", "commit-id", "requested-revision", "subdirectory", "editable", "size",
+        "upload-time", "tool", "dependencies", "attestation-identities", "kind",
+    )
+)  # fmt: skip
+PYLOCK_STRINGS = st.sampled_from(
+    (
+        "alpha", "Foo_Bar", "zope.interface", "-x", "a b", "", " ", "1.0", "2.0", "1.1", "0.9",
+        "2.0a1", "one", "latest", ">=3.9", "3.9+", "git", "hg", "svn", "cvs", "a" * 40,
+        "https://u:pw@example.org/a-1.0.tar.gz", "https://example.org/a-1.0-py3-none-any.whl",
+        "file:///tmp/a.whl", "file://host/a.whl", "file:", "http://[::1", ".", "..", "C:\\x",
+        "\x00", "sha256", "00", "default", "dev", "docs", "fast", "yaml", "test",
+        "'fast' in extras", "'dev' not in dependency_groups", "\"Default\" in dependency_groups",
+        "'docs' in dependency_groups and sys_platform == 'win32'", "extra == 'x'",
+        "extras == 'x'", "dependency_groups in 'x'", "sys_platform == 'win32'",
+        "python_version ~= 'abc'", "'a' == 'a'", "python_version >> '3'", "(" * 30,
+        "'x' in extras or", "\"", "'",
+    )
+)  # fmt: skip
+pylock_values = toml_values(PYLOCK_STRINGS)
+pylock_tokens = st.lists(
+    st.one_of(
+        st.sampled_from(
+            (
+                'lock-version = "1.0"\n',
+                'extras = ["fast"]\n',
+                'default-groups = ["default"]\n',
+                "[[packages]]\n",
+                'name = "a"\n',
+                'version = "1.0"\n',
+                'marker = "',
+                "'fast' in extras",
+                " and ",
+                "'dev' not in dependency_groups",
+                'directory = { path = "." }\n',
+                'vcs = { type = "git", url = "u", commit-id = "c" }\n',
+                "[packages.archive]\n",
+                "= ",
+                '"',
+                "\n",
+            )
+        ),
+        st.text(max_size=3),
+    ),
+    max_size=30,
+).map("".join)
+pylock_selections = st.fixed_dictionaries(
+    {
+        # Half the time the default selection, so that more inputs reach the packages.
+        "extras": st.one_of(
+            st.just(frozenset()), st.frozensets(st.sampled_from(("fast", "FAST", "yaml", "x")))
+        ),
+        "groups": st.one_of(
+            st.none(), st.frozensets(st.sampled_from(("default", "dev", "docs", "test", "y")))
+        ),
+        "platform": st.sampled_from(("linux", "win32")),
+        "name": st.sampled_from(("pylock.toml", "pylock.test.toml")),
+    }
+)
+
+
+def read_pylock_file(folder: Path, text: str | bytes, selection: dict[str, Any]) -> None:
+    """Read ``text`` as a lock file in ``folder`` through the registry: a Source (one
+    selected entry per name, every entry at a line of the file), or a DepPolicyError
+    (a PylockError) naming the file, on one line, at a line of it."""
+    from pytest_deppolicy.errors import DepPolicyError, PylockError
+
+    lock = folder / selection["name"]
+    lock.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8", "surrogatepass"))
+    env = cast("dict[str, str]", dict(default_environment()))
+    env["sys_platform"] = selection["platform"]
+    reading = Reading(Inputs({}), folder, env, selection["extras"], selection["groups"])
+    result = pylock_or_error(lock, reading)
+    if isinstance(result, DepPolicyError):
+        event(f"error: {' '.join(result.message.split(' ')[:2])}")
+        assert isinstance(result, PylockError), result
+        assert result.path == str(lock), result
+        assert "\n" not in str(result)
+        assert result.line is None or 1 <= result.line <= line_count(lock), result
+        return
+    assert isinstance(result, Source), result
+    event(f"read: {len(result.entries)} entries")
+    names = [entry.name for entry in result.entries]
+    assert len(set(names)) == len(names), names
+    every = result.entries + result.elsewhere
+    assert all(e.source == lock and 1 <= e.line <= line_count(lock) for e in every)
+    assert all(e.marker is None for e in result.entries)
+    assert all(e.marker is not None for e in result.elsewhere)
+
+
+def pylock_or_error(lock: Path, reading: Reading) -> Source | Exception:
+    """Only a DepPolicyError may come out: anything else fails the property."""
+    from pytest_deppolicy.errors import DepPolicyError
+    from pytest_deppolicy.sources import read_source
+
+    try:
+        return read_source(lock, reading)
+    except DepPolicyError as exc:
+        return exc
+
+
+@budget(10_000)
+@given(text=mutated(PYLOCKS, PYLOCK_KEYS, pylock_values), selection=pylock_selections)
+def test_a_mutated_pylock_is_read_or_a_located_error(
+    tmp_path: Path, text: str, selection: dict[str, Any]
+) -> None:
+    read_pylock_file(tmp_path, text, selection)
+
+
+@budget(6_000)
+@given(text=st.one_of(st.text(), pylock_tokens), selection=pylock_selections)
+def test_any_text_as_pylock_is_read_or_a_located_error(
+    tmp_path: Path, text: str, selection: dict[str, Any]
+) -> None:
+    read_pylock_file(tmp_path, text, selection)
+
+
+@budget(3_000)
+@given(data=st.binary(), selection=pylock_selections)
+def test_any_bytes_as_pylock_are_read_or_a_located_error(
+    tmp_path: Path, data: bytes, selection: dict[str, Any]
+) -> None:
+    read_pylock_file(tmp_path, data, selection)
+
+
+# Lock-file markers: ``'NAME' in extras`` means NAME (normalised) is a selected extra; the
+# tree's value is computed here, and compared with the reader's rewriting evaluated by the
+# installed packaging (22 on), and with packaging's lock-file context where it has one.
+LOCK_NAMES = ("fast", "Fast_Path", "dev", "docs", "a.b")
+LOCK_PLAIN_ATOMS = (
+    ("sys_platform == 'linux'", True),
+    ('sys_platform == "win32"', False),
+    ("python_version >= '3.9'", True),
+    ("platform_version == \"'fast' in extras\"", False),
+    ("os_name != 'in dependency_groups'", True),
+)
+
+
+@st.composite
+def membership_atoms(
+    draw: st.DrawFn, extras: frozenset[str], groups: frozenset[str]
+) -> tuple[str, bool]:
+    name = draw(st.sampled_from(LOCK_NAMES))
+    spelt = draw(st.sampled_from((name, name.upper(), name.replace("_", "-").replace(".", "_"))))
+    variable = draw(st.sampled_from(("extras", "dependency_groups")))
+    negated = draw(st.booleans())
+    quote = draw(st.sampled_from(("'", '"')))
+    before, between = (
+        draw(st.sampled_from(("", " ", "\t"))),
+        draw(st.sampled_from((" ", "\t", "  "))),
+    )
+    operator = f"not{between}in" if negated else "in"
+    text = f"{quote}{spelt}{quote}{before}{operator}{between}{variable}"
+    chosen = extras if variable == "extras" else groups
+    from packaging.utils import canonicalize_name
+
+    return text, (canonicalize_name(name) in chosen) != negated
+
+
+def lock_marker_trees(
+    extras: frozenset[str], groups: frozenset[str]
+) -> st.SearchStrategy[tuple[str, bool]]:
+    atoms = st.one_of(membership_atoms(extras, groups), st.sampled_from(LOCK_PLAIN_ATOMS))
+    return st.recursive(
+        atoms,
+        lambda inner: st.tuples(inner, st.sampled_from(("and", "or")), inner).map(
+            lambda t: (
+                f"({t[0][0]}) {t[1]} ({t[2][0]})",
+                (t[0][1] and t[2][1]) if t[1] == "and" else (t[0][1] or t[2][1]),
+            )
+        ),
+        max_leaves=6,
+    )
+
+
+def packaging_lock_file_value(
+    text: str, extras: frozenset[str], groups: frozenset[str]
+) -> bool | None:
+    """packaging's own evaluation in the lock-file context (packaging 25 on), else None."""
+    import inspect
+
+    if "context" not in inspect.signature(Marker.evaluate).parameters:
+        return None
+    environment: dict[str, Any] = {**LINUX, "extras": extras, "dependency_groups": groups}
+    return bool(Marker(text).evaluate(environment, context="lock_file"))
+
+
+@budget(10_000)
+@given(
+    data=st.data(),
+    extras=st.frozensets(st.sampled_from(("fast", "fast-path", "a-b", "dev"))),
+    groups=st.frozensets(st.sampled_from(("dev", "docs", "default", "a-b"))),
+)
+def test_lock_file_markers_mean_what_pep_751_means(
+    data: st.DataObject, extras: frozenset[str], groups: frozenset[str]
+) -> None:
+    from pytest_deppolicy.sources._pep508 import marker_holds
+    from pytest_deppolicy.sources.pylock import lock_marker
+
+    text, expected = data.draw(lock_marker_trees(extras, groups))
+    marker = lock_marker(text, extras, groups)
+    assert marker_holds(marker, LINUX) is expected, (text, str(marker))
+    assert packaging_lock_file_value(text, extras, groups) in (None, expected), text
+    assert Marker(str(marker)) == marker  # what the cache stores reads back

@@ -1,10 +1,12 @@
-"""What pytest-deppolicy costs at start-up, against bare pytest, ``pip check`` and ``uv pip check``.
+"""What pytest-deppolicy and ``deppolicy check`` cost, against bare pytest, ``pip check``,
+``uv pip check`` and ``uv sync --check``.
 
 Not part of the test suite: run it by hand, ``python benchmarks/run.py [--quick]``, or with
 ``tox -e bench``.  Per size it builds (once, then reuses) a real venv holding pytest, this
 checkout built as a wheel, and N synthetic distributions written straight into site-packages,
-plus a project with one trivial test, a pip-compile style requirements.txt and a pyproject.toml.
-It then times whole processes, alternating the commands, and prints medians and the ratios the
+plus a project with one trivial test, a pip-compile style requirements.txt and a pyproject.toml,
+and beside it a uv project (pyproject.toml and a generated uv.lock) for the same venv.  It then
+times whole processes, alternating the commands, and prints medians and the ratios the
 performance targets are stated in.  ``benchmarks/README.md`` says what each number means.
 
 Linux and macOS only (venv ``bin/`` layout, ``resource``).
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime
+import hashlib
 import json
 import os
 import platform
@@ -37,7 +40,7 @@ DEFAULT_REPEAT = 11  # at every size: the 5,000 figures are the noisiest
 QUICK_REPEAT = 5
 REQUIREMENTS_NAMED = 300
 # Bump whenever the synthetic environment or project changes: cached venvs are then rebuilt.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 SEED = 20240611
 
 # Run by the outer Python around each measured command: wall time, and the peak RSS of
@@ -558,9 +561,12 @@ def direct_url(dist: Synthetic, src: Path) -> dict[str, object] | None:
         return {"url": vcs_url(dist), "vcs_info": vcs_info}
     if dist.style == "archive":
         hashes = {"sha256": dist.commit[:32] * 2}
-        url = f"https://example.invalid/{dist.dirname}-{dist.version}-py3-none-any.whl"
-        return {"url": url, "archive_info": {"hashes": hashes}}
+        return {"url": archive_url(dist), "archive_info": {"hashes": hashes}}
     return None
+
+
+def archive_url(dist: Synthetic) -> str:
+    return f"https://example.invalid/{dist.dirname}-{dist.version}-py3-none-any.whl"
 
 
 def vcs_url(dist: Synthetic) -> str:
@@ -739,7 +745,309 @@ def write_project(project: Path, requirements: str) -> None:
             "requirements.txt": requirements,
         },
     )
-    _write_files(project / "tests", {"test_trivial.py": "def test_trivial():\n    assert True\n"})
+    _write_files(project / "tests", {"test_trivial.py": _TRIVIAL_TEST})
+
+
+_TRIVIAL_TEST = "def test_trivial():\n    assert True\n"
+
+
+# --------------------------------------------------------------------------- the uv project
+
+UV_PROJECT = "bench-uvproject"
+_UV_INDEX = "https://pypi.org/simple"
+_UV_LOCK_REVISION = 3
+
+# Run by the venv's Python: each real distribution's dependencies on the other real ones
+# whose markers hold here (what ``uv lock`` would have connected them by).
+_REAL_EDGES = """
+import json, sys
+from importlib.metadata import distribution
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+names = set(json.loads(sys.argv[1]))
+found = {}
+for name in sorted(names):
+    edges = set()
+    for line in distribution(name).requires or []:
+        requirement = Requirement(line)
+        target = canonicalize_name(requirement.name)
+        marker = requirement.marker
+        if target in names and (marker is None or marker.evaluate({"extra": ""})):
+            edges.add(target)
+    found[name] = sorted(edges)
+print(json.dumps(found))
+"""
+
+
+@dataclass
+class Locked:
+    """One ``[[package]]`` of the generated uv.lock."""
+
+    name: str  # canonical
+    version: str
+    source: str  # the inline table, as uv writes it
+    dependencies: dict[tuple[str, str], set[str]] = field(default_factory=dict)  # (name, marker)
+    optional: dict[str, list[str]] = field(default_factory=dict)  # extra -> dependency names
+    artifacts: list[str] = field(default_factory=list)  # the sdist and wheels lines
+
+
+def _toml(text: str) -> str:
+    return json.dumps(text)  # a TOML basic string, for the ASCII this generator writes
+
+
+def _registry_artifacts(name: str, version: str, rng: random.Random) -> list[str]:
+    """An sdist and a wheel as PyPI's simple index would list them (made-up hashes)."""
+    stem = re.sub(r"[-_.]+", "_", name)
+
+    def artifact(filename: str) -> str:
+        digest, path = f"{rng.getrandbits(256):064x}", f"{rng.getrandbits(256):064x}"
+        url = f"https://files.pythonhosted.org/packages/{path[:2]}/{path[2:4]}/{path[4:]}"
+        uploaded = (
+            f"2024-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T"
+            f"{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}."
+            f"{rng.randint(0, 999):03d}Z"
+        )
+        return (
+            f"{{ url = {_toml(f'{url}/{filename}')}, hash = {_toml(f'sha256:{digest}')}, "
+            f"size = {rng.randint(4_000, 900_000)}, upload-time = {_toml(uploaded)} }}"
+        )
+
+    return [
+        f"sdist = {artifact(f'{stem}-{version}.tar.gz')}",
+        "wheels = [",
+        f"    {artifact(f'{stem}-{version}-py3-none-any.whl')},",
+        "]",
+    ]
+
+
+def _synthetic_locked(
+    dist: Synthetic, src: Path, folder: Path, version: str, commit: str, rng: random.Random
+) -> Locked:
+    if dist.style == "editable":
+        source = f"{{ editable = {_toml(os.path.relpath(src / dist.canonical, folder))} }}"
+        return Locked(dist.canonical, version, source)
+    if dist.style == "vcs":
+        return Locked(dist.canonical, version, f"{{ git = {_toml(_uv_git(dist, commit))} }}")
+    if dist.style == "archive":
+        url = archive_url(dist)
+        wheel = f"{{ url = {_toml(url)}, hash = {_toml('sha256:' + dist.commit[:32] * 2)} }}"
+        return Locked(
+            dist.canonical,
+            version,
+            f"{{ url = {_toml(url)} }}",
+            artifacts=["wheels = [", f"    {wheel},", "]"],
+        )
+    source = f"{{ registry = {_toml(_UV_INDEX)} }}"
+    return Locked(
+        dist.canonical, version, source, artifacts=_registry_artifacts(dist.canonical, version, rng)
+    )
+
+
+def _uv_git(dist: Synthetic, commit: str) -> str:
+    return f"{vcs_url(dist)}?rev=main#{commit}"
+
+
+def _absent_version(requirement: str) -> str:
+    """A version for a dependency that is not installed here, within its requirement."""
+    found = re.search(r">=\s*([0-9][0-9.]*)", requirement)
+    return f"{found.group(1)}.1" if found else "1.0.0"
+
+
+def _edge(line: str) -> tuple[str, str, bool] | None:
+    """A Requires-Dist line as a lock edge: (name, marker, asks for [speedups]); ``None``
+    when its marker can never hold under the project's requires-python (uv drops it)."""
+    requirement, _, marker = (part.strip() for part in line.partition(";"))
+    if marker == 'python_version < "3.8"':
+        return None
+    if marker == 'python_version >= "3.8"':
+        marker = ""
+    name = canonical(re.split(r"[ <>=!~\[]", requirement, maxsplit=1)[0])
+    return name, marker.replace('"', "'"), "[speedups]" in requirement
+
+
+def uv_project_files(
+    environment: Environment,
+    real: dict[str, str],
+    real_edges: dict[str, list[str]],
+    wheel: Path,
+    src: Path,
+    folder: Path,
+) -> dict[str, str]:
+    """``pyproject.toml`` and ``uv.lock`` of a virtual uv project that depends on every
+    synthetic and real distribution, as ``uv lock`` would have written them, with the same
+    drift as the requirements file: three packages locked at another version, one git
+    package at another commit, and the missing dependency locked (not installed here)."""
+    rng = random.Random(SEED + 7)
+    dists = environment.dists
+    drifted = {d.canonical for d in rng.sample([d for d in dists if d.style == "wheel"], 3)}
+    vcs_drift = next(d for d in dists if d.style == "vcs").canonical
+    locked: dict[str, Locked] = {}
+    for dist in dists:
+        version, commit = dist.version, dist.commit
+        if dist.canonical in drifted:
+            major, minor, _patch = dist.release
+            version = f"{major}.{minor + 1}.0"
+        if dist.canonical == vcs_drift:
+            commit = f"{int(dist.commit, 16) ^ 1:040x}"
+        locked[dist.canonical] = _synthetic_locked(dist, src, folder, version, commit, rng)
+    by_name = {dist.canonical: dist for dist in dists}
+    speedups: set[str] = set()
+    for dist in dists:
+        for line in dist.requires:
+            edge = _edge(line)
+            if edge is None:
+                continue
+            name, marker, extra = edge
+            if name not in locked:  # the missing dependency, a Windows-only helper
+                source = f"{{ registry = {_toml(_UV_INDEX)} }}"
+                version = _absent_version(line)
+                artifacts = _registry_artifacts(name, version, rng)
+                locked[name] = Locked(name, version, source, artifacts=artifacts)
+            extras = locked[dist.canonical].dependencies.setdefault((name, marker), set())
+            if extra and "speedups" in by_name[name].extras:
+                extras.add("speedups")
+                speedups.add(name)
+    for name in speedups:
+        targets = [_edge(line) for line in by_name[name].extras["speedups"]]
+        locked[name].optional["speedups"] = sorted(t[0] for t in targets if t is not None)
+    for name, version in real.items():
+        if name == "pytest-deppolicy":
+            path = os.path.relpath(wheel, folder)
+            digest = hashlib.sha256(wheel.read_bytes()).hexdigest()
+            artifact = f"{{ filename = {_toml(wheel.name)}, hash = {_toml('sha256:' + digest)} }}"
+            entry = Locked(name, version, f"{{ path = {_toml(path)} }}")
+            entry.artifacts = ["wheels = [", f"    {artifact},", "]"]
+        else:
+            source = f"{{ registry = {_toml(_UV_INDEX)} }}"
+            entry = Locked(name, version, source, artifacts=_registry_artifacts(name, version, rng))
+        entry.dependencies = {(target, ""): set() for target in real_edges.get(name, [])}
+        locked[name] = entry
+    requirements = _uv_requirements(dists, real, wheel, src, folder, rng)
+    root = Locked(UV_PROJECT, "0", '{ virtual = "." }')
+    root.dependencies = {(name, ""): set() for name in requirements}
+    return {
+        "pyproject.toml": _uv_pyproject(requirements),
+        "uv.lock": _uv_lock([root, *locked.values()], requirements),
+    }
+
+
+@dataclass(frozen=True)
+class UvRequirement:
+    """One of the uv project's declared dependencies."""
+
+    specifier: str  # "" or ">=1.2"
+    source: tuple[str, str] | None  # ("editable" | "git" | "url" | "path", where)
+
+
+def _uv_requirements(
+    dists: list[Synthetic],
+    real: dict[str, str],
+    wheel: Path,
+    src: Path,
+    folder: Path,
+    rng: random.Random,
+) -> dict[str, UvRequirement]:
+    found: dict[str, UvRequirement] = {}
+    for dist in dists:
+        source: tuple[str, str] | None = None
+        if dist.style == "editable":
+            source = ("editable", os.path.relpath(src / dist.canonical, folder))
+        elif dist.style == "vcs":
+            source = ("git", vcs_url(dist))
+        elif dist.style == "archive":
+            source = ("url", archive_url(dist))
+        specifier = ""
+        if source is None and not dist.prerelease and rng.random() < 0.5:
+            specifier = f">={dist.release[0]}.{dist.release[1]}"
+        found[dist.canonical] = UvRequirement(specifier, source)
+    for name in real:
+        path = ("path", os.path.relpath(wheel, folder)) if name == "pytest-deppolicy" else None
+        found[name] = UvRequirement("", path)
+    return dict(sorted(found.items()))
+
+
+def _uv_pyproject(requirements: dict[str, UvRequirement]) -> str:
+    lines = [
+        "[project]",
+        f'name = "{UV_PROJECT}"',
+        'version = "0"',
+        'requires-python = ">=3.9"',
+        "dependencies = [",
+        *(f"    {_toml(name + r.specifier)}," for name, r in requirements.items()),
+        "]",
+        "",
+        "[tool.uv]",
+        "package = false",
+        "",
+        "[tool.uv.sources]",
+    ]
+    for name, requirement in requirements.items():
+        if requirement.source is None:
+            continue
+        kind, where = requirement.source
+        if kind == "editable":
+            lines.append(f"{name} = {{ path = {_toml(where)}, editable = true }}")
+        elif kind == "git":
+            lines.append(f'{name} = {{ git = {_toml(where)}, rev = "main" }}')
+        else:
+            lines.append(f"{name} = {{ {kind} = {_toml(where)} }}")
+    lines += ["", "[tool.pytest.ini_options]", 'testpaths = ["tests"]', ""]
+    return "\n".join(lines)
+
+
+def _uv_lock(packages: list[Locked], requirements: dict[str, UvRequirement]) -> str:
+    lines = [f"version = 1\nrevision = {_UV_LOCK_REVISION}", 'requires-python = ">=3.9"']
+    for package in sorted(packages, key=lambda p: p.name):
+        lines += [
+            "",
+            "[[package]]",
+            f"name = {_toml(package.name)}",
+            f"version = {_toml(package.version)}",
+            f"source = {package.source}",
+        ]
+        if package.dependencies:
+            lines.append("dependencies = [")
+            for (name, marker), extras in sorted(package.dependencies.items()):
+                parts = [f"name = {_toml(name)}"]
+                if extras:
+                    parts.append(f"extra = [{', '.join(map(_toml, sorted(extras)))}]")
+                if marker:
+                    parts.append(f"marker = {_toml(marker)}")
+                lines.append(f"    {{ {', '.join(parts)} }},")
+            lines.append("]")
+        lines += package.artifacts
+        for extra, names in package.optional.items():
+            lines += ["", "[package.optional-dependencies]", f"{extra} = ["]
+            lines += [f"    {{ name = {_toml(name)} }}," for name in names]
+            lines.append("]")
+        if package.name == UV_PROJECT:
+            lines += ["", "[package.metadata]", "requires-dist = ["]
+            for name, requirement in requirements.items():
+                parts = [f"name = {_toml(name)}"]
+                if requirement.source is not None:
+                    kind, where = requirement.source
+                    where = f"{where}?rev=main" if kind == "git" else where
+                    parts.append(f"{kind} = {_toml(where)}")
+                if requirement.specifier:
+                    parts.append(f"specifier = {_toml(requirement.specifier)}")
+                lines.append(f"    {{ {', '.join(parts)} }},")
+            lines.append("]")
+    return "\n".join(lines) + "\n"
+
+
+def write_uv_project(setup: Setup, wheel: Path, env: dict[str, str]) -> None:
+    """The uv project beside the requirements project, for the same venv; written on every
+    run, since its lock names the hash of the plugin's wheel, which is rebuilt each time."""
+    real: dict[str, str] = json.loads((setup.root / "real.json").read_text())
+    python_minor = sys.version_info[1]
+    environment = plan(setup.size, set(real) | {"pytest-deppolicy"}, python_minor)
+    code_argv: list[str | Path] = [setup.python, "-c", _REAL_EDGES, json.dumps(sorted(real))]
+    real_edges: dict[str, list[str]] = json.loads(run(code_argv, env))
+    files = uv_project_files(
+        environment, real, real_edges, wheel, setup.root / "src", setup.uvproject
+    )
+    _write_files(setup.uvproject, files)
+    _write_files(setup.uvproject / "tests", {"test_trivial.py": _TRIVIAL_TEST})
 
 
 # --------------------------------------------------------------------------- set-up
@@ -757,6 +1065,11 @@ class Setup:
     def python(self) -> Path:
         return venv_python(self.venv)
 
+    @property
+    def uvproject(self) -> Path:
+        """The uv project beside the requirements project, for the same venv."""
+        return self.root / "uvproject"
+
 
 def prepare(size: int, options: Options, wheel: Path, uv: Path, env: dict[str, str]) -> Setup:
     root = options.workdir / f"n{size}"
@@ -764,18 +1077,20 @@ def prepare(size: int, options: Options, wheel: Path, uv: Path, env: dict[str, s
     state = {"generator": GENERATOR_VERSION, "python": sys.version, "base": sys.base_prefix}
     state_file = root / "state.json"
     reusable = not options.fresh and state_file.is_file() and venv_python(venv).is_file()
+    setup = Setup(size, root, venv, project, uv)
     if reusable and json.loads(state_file.read_text()) == state:
         say(f"[{size:,}] reusing {root}; reinstalling the plugin wheel")
         _install(venv, ["--force-reinstall", "--no-deps", wheel], env)
-        return Setup(size, root, venv, project, uv)
-    shutil.rmtree(root, ignore_errors=True)
-    say(f"[{size:,}] creating {venv} (pip, pytest, this checkout)")
-    run([sys.executable, "-m", "venv", venv], env)
-    _install(venv, ["--upgrade", "pip"], env)
-    _install(venv, ["pytest", wheel], env)
-    _populate(size, root, venv, project)
-    state_file.write_text(json.dumps(state))
-    return Setup(size, root, venv, project, uv)
+    else:
+        shutil.rmtree(root, ignore_errors=True)
+        say(f"[{size:,}] creating {venv} (pip, pytest, this checkout)")
+        run([sys.executable, "-m", "venv", venv], env)
+        _install(venv, ["--upgrade", "pip"], env)
+        _install(venv, ["pytest", wheel], env)
+        _populate(size, root, venv, project)
+        state_file.write_text(json.dumps(state))
+    write_uv_project(setup, wheel, env)
+    return setup
 
 
 def _install(venv: Path, args: list[str | Path], env: dict[str, str]) -> None:
@@ -785,6 +1100,7 @@ def _install(venv: Path, args: list[str | Path], env: dict[str, str]) -> None:
 def _populate(size: int, root: Path, venv: Path, project: Path) -> None:
     say(f"[{size:,}] writing {size:,} synthetic distributions and the project")
     real = _installed(site_packages(venv))
+    (root / "real.json").write_text(json.dumps(real, sort_keys=True))
     python_minor = sys.version_info[1]
     environment = plan(size, set(real) | {"pytest-deppolicy"}, python_minor)
     src = root / "src"
@@ -814,18 +1130,28 @@ class Command:
     expected: frozenset[int]
     before: Callable[[], None] | None = None
     watched: Path | None = None  # a folder whose changes the run reports (the pytest cache)
+    cwd: Path | None = None  # where it runs (default: the requirements project)
+    env: dict[str, str] = field(default_factory=dict)  # over the clean environment
+    unchanged: Path | None = None  # a folder the run must leave as it was (checked once)
 
 
-def commands(setup: Setup) -> list[Command]:
+def commands(setup: Setup, env: dict[str, str]) -> list[Command]:
     python = str(setup.python)
     pytest = (python, "-m", "pytest")
+    deppolicy_check = (str(setup.venv / "bin" / "deppolicy"), "check")
     cache = setup.project / ".pytest_cache"
+    uv_cache = setup.uvproject / ".pytest_cache"
+    plugin = (*pytest, "--co", "-q", "--deppolicy=warn")
 
     def checked(key: str, when: str, what: str, before: Callable[[], None] | None) -> Command:
         """The plugin's run in warn mode (exit 0 whatever it finds), its cache watched."""
-        argv = (*pytest, "--co", "-q", "--deppolicy=warn")
         label = f"{when} `pytest --co -q --deppolicy=warn` {what}".rstrip()
-        return Command(key, label, argv, frozenset({0}), before=before, watched=cache)
+        return Command(key, label, plugin, frozenset({0}), before=before, watched=cache)
+
+    def prime(argv: tuple[str, ...], cwd: Path) -> Callable[[], None]:
+        """An unmeasured run of ``argv`` in ``cwd``: the previous run a warm row needs
+        after this round's "changed" and "upgraded" rows moved the environment."""
+        return lambda: _unmeasured(argv, cwd, env)
 
     return [
         Command(
@@ -835,6 +1161,14 @@ def commands(setup: Setup) -> list[Command]:
             frozenset({0}),
         ),
         checked("cold", "cold", "(empty cache)", lambda: shutil.rmtree(cache, ignore_errors=True)),
+        Command(
+            "check-cold",
+            "cold `deppolicy check` (empty cache)",
+            deppolicy_check,
+            frozenset({0, 6}),
+            before=lambda: shutil.rmtree(cache, ignore_errors=True),
+            watched=cache,
+        ),
         checked(
             "changed",
             "after a change",
@@ -855,6 +1189,19 @@ def commands(setup: Setup) -> list[Command]:
             frozenset({0, 6}),
             watched=cache,
         ),
+        checked(
+            "warm-after-check",
+            "warm",
+            "after a `deppolicy check`",
+            prime(deppolicy_check, setup.project),
+        ),
+        Command(
+            "check-warm",
+            "warm `deppolicy check` (its own run, then the pytest run above, before it)",
+            deppolicy_check,
+            frozenset({0, 6}),
+            watched=cache,
+        ),
         Command(
             "floor",
             "reference: pytest's start-up up to loading its plugins (before any can act)",
@@ -868,7 +1215,45 @@ def commands(setup: Setup) -> list[Command]:
             (str(setup.uv), "pip", "check", "--python", python),
             frozenset({0, 1}),
         ),
+        Command(
+            "uv-bare",
+            "uv project: bare `pytest --co -q -p no:deppolicy`",
+            (*pytest, "--co", "-q", "-p", "no:deppolicy"),
+            frozenset({0}),
+            cwd=setup.uvproject,
+        ),
+        Command(
+            "uv-warm",
+            "uv project: warm `pytest --co -q --deppolicy=warn` (uv.lock)",
+            plugin,
+            frozenset({0}),
+            before=prime(plugin, setup.uvproject),
+            watched=uv_cache,
+            cwd=setup.uvproject,
+        ),
+        Command(
+            "uv-check",
+            "uv project: warm `deppolicy check` (uv.lock)",
+            deppolicy_check,
+            frozenset({0, 6}),
+            before=prime(deppolicy_check, setup.uvproject),
+            watched=uv_cache,
+            cwd=setup.uvproject,
+        ),
+        Command(
+            "uv-sync",
+            "uv project: `uv sync --frozen --check --offline` (UV_PROJECT_ENVIRONMENT=VENV)",
+            (str(setup.uv), "sync", "--frozen", "--check", "--offline"),
+            frozenset({0, 1}),  # 0: in sync; 1: not (2 would be an error)
+            cwd=setup.uvproject,
+            env={"UV_PROJECT_ENVIRONMENT": str(setup.venv)},
+            unchanged=site_packages(setup.venv),
+        ),
     ]
+
+
+def _unmeasured(argv: tuple[str, ...], cwd: Path, env: dict[str, str]) -> None:
+    subprocess.run(argv, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 # What every pytest run does before a plugin's first hook can run: import pytest, build the
@@ -920,13 +1305,21 @@ class Sample:
     wrote_cache: bool | None  # None when the command's cache folder is not watched
 
 
-def measure(command: Command, cwd: Path, env: dict[str, str]) -> Sample:
+def measure(command: Command, project: Path, env: dict[str, str], *, first: bool) -> Sample:
+    """One run of ``command``; on the ``first`` (unmeasured) round, also check that it left
+    the folder it must not change as it was."""
     if command.before is not None:
         command.before()
     before = _snapshot(command.watched)
+    kept = _snapshot(command.unchanged) if first else {}
+    cwd = project if command.cwd is None else command.cwd
     wrapper = [sys.executable, "-c", _WRAPPER, json.dumps(command.argv), str(cwd)]
-    done = subprocess.run(wrapper, env=env, stdout=subprocess.PIPE, text=True, check=True)
+    done = subprocess.run(
+        wrapper, env={**env, **command.env}, stdout=subprocess.PIPE, text=True, check=True
+    )
     wrote = None if command.watched is None else _snapshot(command.watched) != before
+    if first and command.unchanged is not None and _snapshot(command.unchanged) != kept:
+        raise SystemExit(f"{command.key}: changed {command.unchanged}: {' '.join(command.argv)}")
     data = json.loads(done.stdout)
     sample = Sample(
         float(data["wall"]), int(data["rss"]), int(data["rc"]), str(data["output"]), wrote
@@ -954,14 +1347,15 @@ def _snapshot(folder: Path | None) -> dict[str, tuple[int, int]]:
 def measure_all(setup: Setup, repeat: int, env: dict[str, str]) -> dict[str, list[Sample]]:
     """One unmeasured round first (byte-compiling, the plugin's cache, checking exit
     statuses), then ``repeat`` rounds, each running every command once in the same order."""
-    todo = commands(setup)
-    first = {command.key: measure(command, setup.project, env) for command in todo}
+    todo = commands(setup, env)
+    first = {command.key: measure(command, setup.project, env, first=True) for command in todo}
     show_outputs(setup.size, first)
+    check_uv_header(setup, env)
     samples: dict[str, list[Sample]] = {command.key: [] for command in todo}
     for round_number in range(1, repeat + 1):
         say(f"[{setup.size:,}] round {round_number}/{repeat}")
         for command in todo:
-            samples[command.key].append(measure(command, setup.project, env))
+            samples[command.key].append(measure(command, setup.project, env, first=False))
     if repeat % 2 == 0:  # an odd number of upgrades in all: put the version back
         upgrade_one_distribution(setup)
     return samples
@@ -970,11 +1364,29 @@ def measure_all(setup: Setup, repeat: int, env: dict[str, str]) -> dict[str, lis
 def show_outputs(size: int, first: dict[str, Sample]) -> None:
     """Evidence that each tool checked something: the plugin's verdict and the checkers'
     problem counts (the synthetic environment has deliberate breaks)."""
-    only = first["only"].output.strip().splitlines()
-    say(f"[{size:,}] deppolicy-only: {only[0] if only else ''} | {only[-1] if only else ''}")
+    for key, name in (
+        ("only", "deppolicy-only"),
+        ("check-warm", "deppolicy check"),
+        ("uv-check", "uv project: deppolicy check"),
+    ):
+        lines = first[key].output.strip().splitlines() or [""]
+        say(f"[{size:,}] {name}: exit {first[key].returncode}: {lines[0]} | {lines[-1]}")
     for key in ("pip", "uv"):
         lines = [line for line in first[key].output.splitlines() if line.strip()]
         say(f"[{size:,}] {key} check: exit {first[key].returncode}, {len(lines)} lines")
+    would = [line for line in first["uv-sync"].output.splitlines() if line.startswith("Would ")]
+    say(f"[{size:,}] uv sync --check: exit {first['uv-sync'].returncode}: {'; '.join(would)}")
+
+
+def check_uv_header(setup: Setup, env: dict[str, str]) -> None:
+    """The plugin's header line in the uv project (``-q`` hides it) must show that it read
+    the generated uv.lock."""
+    argv: list[str | Path] = [setup.python, "-m", "pytest", "--co", "--deppolicy=warn"]
+    output = run(argv, env, cwd=setup.uvproject)
+    header = next((line for line in output.splitlines() if line.startswith("deppolicy:")), "")
+    if not re.search(r"\buv\.lock: \d+ checked", header):
+        raise SystemExit(f"the plugin did not check the uv project's uv.lock:\n{output}")
+    say(f"[{setup.size:,}] uv project: {header}")
 
 
 # --------------------------------------------------------------------------- reporting
@@ -1025,35 +1437,44 @@ class Target:
         return "yes" if self.met(figures) else "**NO**"
 
 
+def _ratio_target(label: str, key: str, reference: str, bound: float, sizes: set[int]) -> Target:
+    """``key`` / ``reference`` (ratio of medians) at most ``bound``."""
+    shown = " and ".join(f"{size:,}" for size in sorted(sizes))
+    return Target(
+        label,
+        f"≤ {bound:g}x at {shown}",
+        frozenset(sizes),
+        lambda f: f"{f.ratio(key, reference):.3f}x",
+        lambda f: f.ratio(key, reference) <= bound,
+    )
+
+
+def _speedup_target(label: str, key: str, bound: float) -> Target:
+    """``pip check`` at least ``bound`` times as slow as ``key``, at 1,000."""
+    return Target(
+        label,
+        f"≥ {bound:g}x at 1,000",
+        frozenset({1000}),
+        lambda f: f"{f.ratio('pip', key):.2f}x",
+        lambda f: f.ratio("pip", key) >= bound,
+    )
+
+
 TARGETS = (
+    _ratio_target("warm / bare", "warm", "bare", 1.05, {1000, 5000}),
+    _ratio_target("cold, empty cache / bare", "cold", "bare", 1.5, {1000}),
+    _ratio_target("cold after a change / bare", "changed", "bare", 1.3, {1000}),
+    _ratio_target("cold after an upgrade / bare", "upgraded", "bare", 1.3, {1000}),
+    _speedup_target("`pip check` / `deppolicy check` warm", "check-warm", 5),
+    _speedup_target("`pip check` / `deppolicy check` empty cache", "check-cold", 2),
     Target(
-        "cold after a change / bare",
-        "≤ 1.5x at 1,000",
-        frozenset({1000}),
-        lambda f: f"{f.ratio('changed', 'bare'):.2f}x",
-        lambda f: f.ratio("changed", "bare") <= 1.5,
-    ),
-    Target(
-        "cold after an upgrade / bare",
-        "≤ 1.5x at 1,000",
-        frozenset({1000}),
-        lambda f: f"{f.ratio('upgraded', 'bare'):.2f}x",
-        lambda f: f.ratio("upgraded", "bare") <= 1.5,
-    ),
-    Target(
-        "cold, empty cache / bare",
-        "none: the issue's cold is the first run after a change; this is a first run ever",
-        frozenset({1000}),
-        lambda f: f"{f.ratio('cold', 'bare'):.2f}x",
-        None,
-    ),
-    Target(
-        "warm / bare",
+        "peak RSS `--deppolicy-only` / bare",
         "≤ 1.10x at 1,000 and 5,000",
         frozenset({1000, 5000}),
-        lambda f: f"{f.ratio('warm', 'bare'):.3f}x",
-        lambda f: f.ratio("warm", "bare") <= 1.10,
+        lambda f: f"{f.rss_mb('only') / f.rss_mb('bare'):.3f}x",
+        lambda f: f.rss_mb("only") / f.rss_mb("bare") <= 1.10,
     ),
+    _ratio_target("uv project: warm (uv.lock) / bare", "uv-warm", "uv-bare", 1.05, {1000}),
     Target(
         "warm - bare vs one `uv pip check`",
         "less, at 1,000 and 5,000",
@@ -1063,20 +1484,27 @@ TARGETS = (
     ),
     Target(
         "`pip check` / `--deppolicy-only`",
-        "≥ 5x at 1,000",
+        "none; shown for reference",
         frozenset({1000}),
         lambda f: (
             f"{f.ratio('pip', 'only'):.2f}x (at most {f.ratio('pip', 'floor'):.2f}x: "
             "`pip check` / pytest's start-up before any plugin acts)"
         ),
-        lambda f: f.ratio("pip", "only") >= 5,
+        None,
     ),
     Target(
-        "peak RSS `--deppolicy-only` / bare",
-        "≤ 1.10x at 5,000",
-        frozenset({5000}),
-        lambda f: f"{f.rss_mb('only') / f.rss_mb('bare'):.3f}x",
-        lambda f: f.rss_mb("only") / f.rss_mb("bare") <= 1.10,
+        "`uv pip check` / `deppolicy check` warm",
+        "none; shown for reference",
+        frozenset({1000, 5000}),
+        lambda f: f"{f.ratio('uv', 'check-warm'):.2f}x",
+        None,
+    ),
+    Target(
+        "uv project: `uv sync --check` / `deppolicy check` warm",
+        "none; shown for reference",
+        frozenset({1000, 5000}),
+        lambda f: f"{f.ratio('uv-sync', 'uv-check'):.2f}x",
+        None,
     ),
 )
 
@@ -1179,7 +1607,9 @@ def render(
         'before each such run; the OS file cache is warm. "cold after a change" = one',
         "distribution's METADATA was rewritten since the previous run (what a reinstall",
         'looks like), so the stored outcome is stale. "warm" = the environment has not',
-        "changed since the previous run, whose cache is reused.",
+        "changed since the previous run, whose cache is reused. `deppolicy check` shares",
+        "the plugin's cache folder; the uv project rows run in a second project for the same",
+        "venv, whose policy is a uv.lock.",
         "",
         f"- Date: {finished}; load average (1, 5, 15 min) at the start: {load_at_start}; "
         f"at the end: {load_average()}",
@@ -1214,11 +1644,11 @@ def main(argv: Sequence[str]) -> int:
     for size in options.sizes:
         setup = prepare(size, options, wheel, uv, env)
         if options.setup_only:
-            print_by_hand(setup)
+            print_by_hand(setup, env)
             continue
         samples = measure_all(setup, options.repeat, env)
         figures = Figures(size, count_installed(setup, env), options.repeat, samples)
-        labels = {command.key: command.label for command in commands(setup)}
+        labels = {command.key: command.label for command in commands(setup, env)}
         all_figures.append(figures)
         print("\n".join(size_table(figures, labels)), flush=True)
         header = header or machine(setup, env)
@@ -1234,10 +1664,12 @@ def main(argv: Sequence[str]) -> int:
     return 0
 
 
-def print_by_hand(setup: Setup) -> None:
+def print_by_hand(setup: Setup, env: dict[str, str]) -> None:
     print(f"# {setup.size:,} distributions: cd {setup.project} && env PIP_CONFIG_FILE=/dev/null")
-    for command in commands(setup):
-        print("   ", " ".join(command.argv))
+    for command in commands(setup, env):
+        where = "" if command.cwd is None else f"cd {command.cwd} && "
+        variables = "".join(f"{key}={value} " for key, value in command.env.items())
+        print("   ", where + variables + " ".join(command.argv))
 
 
 if __name__ == "__main__":

@@ -7,10 +7,13 @@ memos or encodings.  In ``<cache_dir>/v/deppolicy/`` (next to pytest's own):
 
 - ``last-evaluation``: the outcome, valid while the run key (:mod:`.keys`), the
   environment stamp and every input the check read (each file's stamp, each environment
-  variable's value: :class:`~pytest_deppolicy.inputs.Inputs`) are unchanged;
+  variable's value: :class:`~pytest_deppolicy.inputs.Inputs`) are unchanged; one entry per
+  run key, the last few kept (the plugin and ``deppolicy check``, or two sets of flags,
+  take turns without evicting each other);
 - ``metadata``: the memo of what the last check learnt of the metadata (:mod:`.memo`), for
   the first run after a change;
-- ``sources``: the policy's sources as last read, valid while their own inputs are.
+- ``sources``: the policy's sources as last read, valid while their own inputs are (one
+  entry per run key too).
 """
 
 from __future__ import annotations
@@ -44,6 +47,9 @@ _OUTCOME = "last-evaluation"
 STORED_FINDINGS_AT_MOST = 2000
 _MEMO = "metadata"
 _SOURCES = "sources"
+# Entries kept per file: a project's usual runs (pytest, pytest -p xdist, the command, a
+# pre-commit hook) each keep theirs.
+ENTRIES_KEPT = 4
 
 
 class _Miss(NamedTuple):
@@ -67,6 +73,7 @@ class WarmStart:
         self._miss: _Miss | None = None
         self._memo: Memo | None = None
         self._pending: dict[str, dict[str, Any]] = {}
+        self._documents: dict[str, dict[str, Any] | None] = {}
 
     @property
     def directory(self) -> Path:
@@ -77,7 +84,7 @@ class WarmStart:
     ) -> Outcome | None:
         """The stored outcome, if everything it depended on is unchanged."""
         self._miss = _Miss(keys.run_key(given, context), environment_digest(listing), listing)
-        document = self._read(_OUTCOME)
+        document = self._entry(_OUTCOME, self._miss.key)
         try:
             if document is None or not _still_valid(document, self._miss.key, self._miss.stamp):
                 return None
@@ -98,7 +105,7 @@ class WarmStart:
         changed since (those inputs are then noted in ``inputs`` as if read again)."""
         from pytest_deppolicy.cache.codec import sources_from
 
-        document = self._read(_SOURCES)
+        document = self._entry(_SOURCES, self._sources_key())
         try:
             if document is None or not _still_valid(document, self._sources_key(), ""):
                 return None
@@ -162,11 +169,14 @@ class WarmStart:
         if sources is not None:
             self._keep_sources(*sources)
         if outcome.findings <= STORED_FINDINGS_AT_MOST:
-            self._pending[_OUTCOME] = {
-                **self._validity(inputs, self._listing_key(), self._stamp()),
-                "tolerated": tolerated,
-                "outcome": outcome_data(outcome),
-            }
+            self._pending[_OUTCOME] = self._with_entry(
+                _OUTCOME,
+                {
+                    **self._validity(inputs, self._listing_key(), self._stamp()),
+                    "tolerated": tolerated,
+                    "outcome": outcome_data(outcome),
+                },
+            )
         if not self._clearing and self._store.root.is_dir():
             self._write_pending()
 
@@ -187,10 +197,9 @@ class WarmStart:
 
         data = sources_data(sources)
         if data is not None:
-            self._pending[_SOURCES] = {
-                **self._validity(inputs, self._sources_key(), ""),
-                "sources": data,
-            }
+            self._pending[_SOURCES] = self._with_entry(
+                _SOURCES, {**self._validity(inputs, self._sources_key(), ""), "sources": data}
+            )
 
     def _write_pending(self) -> None:
         for name in (_MEMO, _SOURCES, _OUTCOME):
@@ -215,6 +224,26 @@ class WarmStart:
 
     def _read(self, name: str) -> dict[str, Any] | None:
         return None if self._clearing else self._store.read(name)
+
+    def _entries(self, name: str) -> dict[str, Any]:
+        """The entries of a file of entries by key (read once per run)."""
+        if name not in self._documents:
+            self._documents[name] = self._read(name)
+        document = self._documents[name]
+        entries = None if document is None else document.get("entries")
+        return entries if isinstance(entries, dict) else {}
+
+    def _entry(self, name: str, key: str) -> dict[str, Any] | None:
+        entry = self._entries(name).get(key)
+        return entry if isinstance(entry, dict) else None
+
+    def _with_entry(self, name: str, entry: dict[str, Any]) -> dict[str, Any]:
+        """The file ``name`` with ``entry`` stored under its key, the most recent last, and
+        the oldest ones dropped."""
+        others = [(k, v) for k, v in self._entries(name).items() if k != entry["key"]]
+        kept = dict(others[-(ENTRIES_KEPT - 1) :])
+        kept[entry["key"]] = entry
+        return {"entries": kept}
 
     def _listing(self) -> Listing:
         assert self._miss is not None, "lookup() comes first"

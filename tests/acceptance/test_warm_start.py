@@ -218,6 +218,7 @@ class TestKeyedOnWhatWasGiven:
         loaded = set((project.path / "loaded.txt").read_text().split())
         assert loaded == {
             "pytest_deppolicy",
+            "pytest_deppolicy._plain_imports",
             "pytest_deppolicy.cache",
             "pytest_deppolicy.cache.codec",
             "pytest_deppolicy.cache.keys",

@@ -134,4 +134,5 @@ def test_every_file_the_check_opens_is_an_input_of_the_stored_outcome(project: P
         str(project / "requirements.txt"),
         str(project / "more.txt"),
     }
-    assert opened <= set(stored["body"]["inputs"])
+    (entry,) = stored["body"]["entries"].values()
+    assert opened <= set(entry["inputs"])

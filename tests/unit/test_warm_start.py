@@ -233,3 +233,26 @@ def test_the_memo_keeps_what_the_check_read_of_each_metadata(project: Project) -
     warm = project.warm()
     project.lookup(warm)
     assert warm.known_headers()(str(project.site / "alpha-1.0.dist-info")) is None
+
+
+def keep_for(project: Project, warm: WarmStart, **given: Given) -> None:
+    assert project.lookup(warm, **given) is None
+    environment = gather(list_paths(project.context.paths), INTERPRETER)
+    warm.keep(OUTCOME, warm.inputs(), None, environment.inventory)
+
+
+def test_runs_keyed_apart_keep_their_own_outcome(project: Project) -> None:
+    """The plugin and ``deppolicy check`` (or two sets of flags) take turns without
+    evicting each other; the oldest of more than ENTRIES_KEPT goes."""
+    from pytest_deppolicy.cache import ENTRIES_KEPT
+
+    strict = {"strict": Given(True, "--deppolicy-strict")}
+    keep_for(project, project.warm())
+    keep_for(project, project.warm(), **strict)
+    assert project.lookup() == OUTCOME
+    assert project.lookup(**strict) == OUTCOME
+
+    for number in range(ENTRIES_KEPT - 1):
+        keep_for(project, project.warm(), python=Given(f">={number}", "--deppolicy-python"))
+    assert project.lookup() is None  # the oldest
+    assert project.lookup(**strict) == OUTCOME

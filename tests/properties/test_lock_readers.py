@@ -72,8 +72,7 @@ def toml_string(text: str) -> str:
     must be escaped too."""
     quoted = json.dumps(text, ensure_ascii=False)
     return "".join(
-        f"\\U{ord(c):08X}" if ord(c) > 0xFFFF else "\\u007F" if c == "\x7f" else c
-        for c in quoted
+        f"\\U{ord(c):08X}" if ord(c) > 0xFFFF else "\\u007F" if c == "\x7f" else c for c in quoted
     )
 
 

@@ -6,8 +6,9 @@
   the same settings as flags, prints the report ``pytest --deppolicy-only`` prints, shares
   its cache, and exits 0 (no error finding), 6 (error findings) or 4 (a configuration or
   usage error, in one line naming ``file:line``).
-- ``deppolicy parse FILE`` prints what the plugin understands of a requirements file, as
-  JSON.
+- ``deppolicy parse FILE`` prints, as JSON, what the plugin understands of a policy source
+  (a pip requirements file, a lock file or ``pyproject.toml``, read by the plugin's own
+  readers): the entries selected for this interpreter and the extras and groups given.
 
 Nothing here imports pytest.
 """
@@ -63,7 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(e), file=sys.stderr)
         return EXIT_USAGE_ERROR
     if args.command == "parse":
-        return _parse_command(args.file, args.constraint)
+        return _parse_command(args)
     return _check_command(args)
 
 
@@ -190,18 +191,58 @@ def entry_as_json(entry: Entry, folder: Path) -> dict[str, Any]:
     }
 
 
-def _parse_command(file: Path, constraint: bool) -> int:
-    from pytest_deppolicy.sources.reqfile import parse_requirements_file
+def _parse_command(args: argparse.Namespace) -> int:
+    """The entries of ``args.file`` as the plugin reads it: chosen by its name as a source
+    is, for this interpreter's markers and the extras and groups given (the selection
+    ``deppolicy_extras`` and ``deppolicy_groups`` make); a requirements file with its
+    relative local paths taken from the current folder."""
+    from pytest_deppolicy.sources import format_of
 
-    path = file.absolute()
+    path = args.file.absolute()
+    kind = format_of(path).name
+    if args.constraint and kind != "requirements":
+        print(
+            f"deppolicy parse: error: --constraint is for a pip requirements file; "
+            f"{args.file} is read as {kind}",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE_ERROR
     try:
-        entries = parse_requirements_file(path, constraint=constraint)
+        entries = _parsed_entries(path, args)
     except DepPolicyError as e:
         print(str(e).replace("\n", " "), file=sys.stderr)
         return EXIT_USAGE_ERROR
     document = {"entries": [entry_as_json(entry, path.parent) for entry in entries]}
     print(json.dumps(document, indent=2))
     return EXIT_OK
+
+
+def _parsed_entries(path: Path, args: argparse.Namespace) -> Sequence[Entry]:
+    from pytest_deppolicy.environment.interpreter import Interpreter
+    from pytest_deppolicy.inputs import Inputs
+    from pytest_deppolicy.sources import read_source
+    from pytest_deppolicy.sources.records import Reading
+    from pytest_deppolicy.sources.reqfile import parse_requirements_file
+
+    if args.constraint:
+        return parse_requirements_file(path, constraint=True)
+    groups = _selected_names(args.groups)
+    reading = Reading(
+        Inputs(),
+        Path.cwd(),
+        Interpreter.current().environment,
+        extras=_selected_names(args.extras),
+        groups=groups or None,  # none given: what the locking tool's own sync installs
+    )
+    return read_source(path, reading).entries
+
+
+def _selected_names(given: list[str] | None) -> frozenset[str]:
+    """``--extras``/``--groups`` values as the settings take ``deppolicy_extras`` and
+    ``deppolicy_groups``: canonical names, blanks left out."""
+    from packaging.utils import canonicalize_name
+
+    return frozenset(canonicalize_name(name.strip()) for name in given or () if name.strip())
 
 
 # --- the parser -------------------------------------------------------------------------------
@@ -272,16 +313,32 @@ def _ini_only_epilog() -> str:
 
 
 def _add_parse(commands: Any) -> None:
+    from pytest_deppolicy.config.options import OPTIONS
+
     parse = commands.add_parser(
         "parse",
-        help="print a pip requirements file's entries as JSON",
-        description="Print, as JSON, the entries of a pip requirements file "
-        "(-r/-c includes expanded), as the plugin understands them.",
+        help="print a policy source's entries as JSON",
+        description="Print, as JSON, the entries of a policy source as the plugin "
+        "understands them: a pip requirements file (-r/-c includes expanded), pylock.toml, "
+        "uv.lock, poetry.lock, pdm.lock, Pipfile.lock or pyproject.toml (its declared "
+        "dependencies), the format chosen by the file's name. A lock file's packages and "
+        "the declared dependencies are those selected for this interpreter and platform, "
+        "and for the extras and groups given.",
     )
-    parse.add_argument("file", metavar="FILE", type=Path, help="a pip requirements file")
+    parse.add_argument("file", metavar="FILE", type=Path, help="the policy source")
     parse.add_argument(
         "--constraint", action="store_true", help="read FILE as a constraints file (-c)"
     )
+    by_key = {option.key: option for option in OPTIONS}
+    for key in ("extras", "groups"):
+        option = by_key[key]
+        parse.add_argument(
+            f"--{key}",
+            dest=key,
+            action="append",
+            metavar="NAME",
+            help=f"{option.help} (ini: {option.ini}; repeatable)",
+        )
 
 
 if __name__ == "__main__":

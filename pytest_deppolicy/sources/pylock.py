@@ -241,7 +241,7 @@ class _Header(NamedTuple):
         ``default`` beside ``dev``), as ``packaging.pylock`` allows.  A lock that lists
         no extras (or no groups) is a flattened export, one selection already (uv, pip
         and Poetry write them): the project's selection does not apply to it."""
-        chosen_extras = frozenset()
+        chosen_extras: frozenset[str] = frozenset()
         if self.extras:
             chosen_extras = _known(extras, self.extras, "extras", layout)
         known = (self.groups or frozenset()) | self.default_groups

@@ -6,6 +6,7 @@ is reported as unknown.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -193,47 +194,132 @@ def _optional(value: object, path: Path, text: str, lines: dict[str, int]) -> di
 
 
 def _groups(value: object, path: Path, text: str, lines: dict[str, int]) -> dict[str, Lines]:
-    """PEP 735 groups, each with its ``include-group`` entries expanded."""
+    """PEP 735 groups, each with its ``include-group`` entries expanded.
+
+    Every group is checked, selected or not, as the extras' types are: a group that is not
+    a list, an item that is neither a string nor ``{include-group = "..."}``, an include of
+    a group not declared, an include cycle, and two names that normalise alike are errors
+    at the line of the group.  The requirement strings themselves are parsed when their
+    group is selected, as those of an extra are.
+
+    ``packaging.dependency_groups`` (packaging >= 26.1) is not used: it returns each
+    requirement re-written (``pytest >= 8`` as ``pytest>=8``, whose line is then unknown),
+    raises an ``ExceptionGroup`` that names no place, and is missing from the older
+    packaging releases the plugin supports.  The rules are the same.
+    """
     if not isinstance(value, dict):
         line = key_line(text, "dependency-groups")
         raise DepPolicyError("[dependency-groups] is not a table", path=path, line=line)
-    try:
-        resolved = {name: _resolve_group(value, name) for name in value}
-    except (ValueError, TypeError, LookupError, RecursionError) as exc:
-        message = " ".join(str(exc).split()) or type(exc).__name__
-        raise DepPolicyError(f"invalid [dependency-groups]: {message}", path=path) from None
+    groups = _GroupTable(value, path, text)
     return {
-        canonicalize_name(name): tuple((item, lines.get(item)) for item in items)
-        for name, items in resolved.items()
+        canonicalize_name(name): tuple((item, lines.get(item)) for item in groups.resolve(name))
+        for name in value
     }
 
 
-def _resolve_group(groups: dict[str, Any], name: str) -> tuple[str, ...]:
-    """A group's requirements, through ``packaging.dependency_groups`` where installed
-    (packaging >= 26), else by the same rule: ``{include-group = "x"}`` includes x's."""
-    try:
-        from packaging.dependency_groups import resolve_dependency_groups
-    except ImportError:
-        return _include(groups, name, ())
-    return tuple(resolve_dependency_groups(groups, name))
+class _GroupTable:
+    """The ``[dependency-groups]`` table, its groups looked up by normalised name, each
+    resolved once."""
+
+    def __init__(self, table: dict[str, Any], path: Path, text: str) -> None:
+        self.path = path
+        self.text = text
+        self.by_name: dict[str, str] = {}  # normalised name -> the name as written
+        for name in table:
+            first = self.by_name.setdefault(canonicalize_name(name), name)
+            if first != name:
+                raise self.error(
+                    first, f"dependency groups {first!r} and {name!r} have the same name"
+                )
+        self.table = table
+        self.resolved: dict[str, tuple[str, ...]] = {}
+
+    def resolve(self, name: str) -> tuple[str, ...]:
+        try:
+            return self._resolve(name, ())
+        except RecursionError:  # a chain of includes longer than the stack is deep
+            raise self.error(name, f"dependency group {name!r} nests includes too deeply") from None
+
+    def _resolve(self, name: str, including: tuple[str, ...]) -> tuple[str, ...]:
+        done = self.resolved.get(name)
+        if done is not None:
+            return done
+        items = self.table[name]
+        if not isinstance(items, list):
+            raise self.error(name, f"dependency group {name!r} is {_toml_type(items)}, not a list")
+        result: list[str] = []
+        for item in items:
+            if isinstance(item, str):
+                result.append(item)
+            else:
+                result += self._resolve(self._included(name, item, including), (*including, name))
+        # Each text once: a group included twice (directly and through another) adds nothing.
+        self.resolved[name] = tuple(dict.fromkeys(result))
+        return self.resolved[name]
+
+    def _included(self, name: str, item: object, including: tuple[str, ...]) -> str:
+        """The group an ``{include-group = "..."}`` item names, as written in the table."""
+        if not isinstance(item, dict) or set(item) != {"include-group"}:
+            what = (
+                f"a table with the keys {', '.join(map(repr, item))}"
+                if isinstance(item, dict)
+                else f"{_toml_type(item)} ({item!r})"
+            )
+            raise self.error(
+                name,
+                f"dependency group {name!r}: an item is {what}",
+                hint='each item is a requirement string or {include-group = "NAME"}',
+            )
+        target = item["include-group"]
+        if not isinstance(target, str):
+            raise self.error(
+                name, f"dependency group {name!r}: include-group is {_toml_type(target)}"
+            )
+        written = self.by_name.get(canonicalize_name(target))
+        if written is None:
+            known = ", ".join(sorted(self.by_name.values())) or "none"
+            raise self.error(
+                name,
+                f"dependency group {name!r} includes {target!r}, which is not declared "
+                f"(declared: {known})",
+            )
+        if written == name:
+            raise self.error(name, f"dependency group {name!r} includes itself")
+        if written in including:
+            chain = " -> ".join((*including[including.index(written) :], name, written))
+            raise self.error(written, f"dependency group {written!r} includes itself: {chain}")
+        return written
+
+    def error(self, name: str, message: str, hint: str | None = None) -> DepPolicyError:
+        return DepPolicyError(message, path=self.path, line=self._line(name), hint=hint)
+
+    def _line(self, name: str) -> int | None:
+        """The line of ``name = [...]`` in ``[dependency-groups]``; else the line of the
+        table's header, or of the ``dependency-groups`` key that holds it inline."""
+        from pytest_deppolicy._text import table_name
+
+        line = key_line(self.text, name, "dependency-groups")
+        if line is not None:
+            return line
+        for number, text in enumerate(self.text.splitlines(), start=1):
+            if text.lstrip().startswith("["):
+                if table_name(text) == "dependency-groups":
+                    return number
+            elif _GROUPS_KEY.match(text):
+                return number
+        return None
 
 
-def _include(groups: dict[str, Any], name: str, seen: tuple[str, ...]) -> tuple[str, ...]:
-    wanted = canonicalize_name(name)
-    if wanted in seen:
-        raise ValueError(f"cyclic dependency group include: {' -> '.join((*seen, wanted))}")
-    found = [items for key, items in groups.items() if canonicalize_name(key) == wanted]
-    if len(found) != 1 or not isinstance(found[0], list):
-        raise LookupError(f"dependency group {name!r} is not a list" if found else name)
-    result: list[str] = []
-    for item in found[0]:
-        if isinstance(item, str):
-            result.append(item)
-        elif isinstance(item, dict) and set(item) == {"include-group"}:
-            result += _include(groups, str(item["include-group"]), (*seen, wanted))
-        else:
-            raise ValueError(f"invalid dependency group item: {item!r}")
-    return tuple(result)
+_GROUPS_KEY = re.compile(
+    r"""^\s*(?:dependency-groups|"dependency-groups"|'dependency-groups')\s*[.=]"""
+)
+
+
+def _toml_type(value: object) -> str:
+    """``3`` -> ``an integer``: a value's type as TOML names it."""
+    names = {bool: "a boolean", int: "an integer", float: "a float", str: "a string"}
+    names.update({list: "an array", dict: "a table"})
+    return next((text for kind, text in names.items() if isinstance(value, kind)), "a date")
 
 
 def _uv_default_groups(document: dict[str, Any]) -> tuple[str, ...] | None:

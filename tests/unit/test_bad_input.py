@@ -2,8 +2,8 @@
 
 Each reader is called as the plugin calls it, with a project folder as rootdir:
 requirements and lock files through ``read_source``, settings through ``resolve``, the
-project's own files through ``build_policy``; the requirements-file cases also through the
-``python -m pytest_deppolicy parse`` command's ``main``.  The plugin shows the same line
+project's own files through ``build_policy``; the requirements-file and dependency-group
+cases also through the ``python -m pytest_deppolicy parse`` command's ``main``.  The plugin shows the same line
 after ``ERROR: deppolicy:``, its path relative to rootdir, and exits with status 4:
 ``tests/acceptance/test_bad_input.py`` checks that end to end for a handful of cases, and
 for the few errors only the plugin makes (ini values pytest refuses, the JSON report).
@@ -11,7 +11,6 @@ for the few errors only the plugin makes (ini values pytest refuses, the JSON re
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 import time
@@ -20,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Union, cast
 
-import packaging
 import pytest
 from packaging.markers import default_environment
 
@@ -30,6 +28,7 @@ from pytest_deppolicy.config.options import OPTIONS, Given, Mode, RawValue
 from pytest_deppolicy.config.settings import Settings, resolve
 from pytest_deppolicy.errors import (
     DepPolicyError,
+    LockFileError,
     PylockError,
     RequirementsFileError,
     SettingsError,
@@ -89,12 +88,15 @@ def raised(error: type[DepPolicyError], call: Callable[[], object]) -> str:
 
 
 def parse_command(
-    root: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    root: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    name: str = "requirements.txt",
 ) -> tuple[int, str, list[str]]:
-    """``python -m pytest_deppolicy parse requirements.txt`` in ``root``, in process."""
+    """``python -m pytest_deppolicy parse NAME`` in ``root``, in process."""
     monkeypatch.chdir(root)
     capsys.readouterr()
-    status = main(["parse", "requirements.txt"])
+    status = main(["parse", name])
     out, err = capsys.readouterr()
     return status, out, err.splitlines()
 
@@ -776,16 +778,65 @@ LOCK_CASES = {
         ),
         pytest.param(
             'lock-version = "2.0"\ncreated-by = "hand"\npackages = []\n',
-            "pylock.toml:1: unsupported lock-version '2.0' "
-            f"(packaging {packaging.__version__} reads lock-version 1.x)",
+            "pylock.toml:1: unsupported lock-version '2.0' (this plugin reads lock-version 1.x)",
             id="pylock: unknown lock-version",
-            marks=pytest.mark.skipif(
-                importlib.util.find_spec("packaging.pylock") is None,
-                reason="packaging.pylock (packaging >= 26) validates lock files",
-            ),
         ),
     ],
 )
 def test_bad_lock_file(root: Path, case: Content, message: str) -> None:
     write_files(root, {"pylock.toml": case})
     assert raised(PylockError, lambda: read(root, "pylock.toml")) == f"{root}/{message}"
+
+
+# --- declared dependencies: pyproject.toml's [dependency-groups] ----------------------------
+
+PROJECT_HEAD = '[project]\nname = "demo"\nversion = "1.0"\ndependencies = ["alpha"]\n\n'
+GROUP_ITEM_HINT = 'each item is a requirement string or {include-group = "NAME"}'
+DEPENDENCY_GROUP_CASES = {
+    "an include of a group not declared": (
+        '[dependency-groups]\ndev = ["ruff"]\ntest = ["pytest", {include-group = "lint"}]\n',
+        "pyproject.toml:8: dependency group 'test' includes 'lint', which is not declared "
+        "(declared: dev, test)",
+    ),
+    "a group that includes itself": (
+        '[dependency-groups]\ntest = ["pytest", {include-group = "test"}]\n',
+        "pyproject.toml:7: dependency group 'test' includes itself",
+    ),
+    "an include cycle": (
+        '[dependency-groups]\ntest = [{include-group = "dev"}]\ndev = [{include-group = "test"}]\n',
+        "pyproject.toml:7: dependency group 'test' includes itself: test -> dev -> test",
+    ),
+    "a number for a requirement": (
+        "[dependency-groups]\ntest = [3]\n",
+        f"pyproject.toml:7: dependency group 'test': an item is an integer (3) ({GROUP_ITEM_HINT})",
+    ),
+    "a string for the list": (
+        '[dependency-groups]\ntest = "pytest"\n',
+        "pyproject.toml:7: dependency group 'test' is a string, not a list",
+    ),
+    "two spellings of one name": (
+        '[dependency-groups]\ntest_suite = ["a"]\nTest-Suite = ["b"]\n',
+        "pyproject.toml:7: dependency groups 'test_suite' and 'Test-Suite' have the same name",
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("groups", "message"), DEPENDENCY_GROUP_CASES.values(), ids=DEPENDENCY_GROUP_CASES
+)
+def test_bad_dependency_groups(
+    root: Path,
+    groups: str,
+    message: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """With no group selected too: packaging's ExceptionGroup was a traceback."""
+    write_files(root, {"pyproject.toml": PROJECT_HEAD + groups})
+    expected = f"{root}/{message}"
+    assert raised(LockFileError, lambda: read(root, "pyproject.toml")) == expected
+    assert parse_command(root, monkeypatch, capsys, "pyproject.toml") == (
+        USAGE_ERROR,
+        "",
+        [expected],
+    )

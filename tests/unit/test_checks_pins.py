@@ -362,3 +362,28 @@ def test_dynamic_dependencies_are_not_read(root: Path, site_dir: Path) -> None:
     )
     write_dist(site_dir, "app", "0.1.0", direct_url=dir_url(app, editable=True))
     assert messages(run(root, site_dir, [editable(root, app)])) == []
+
+
+@pytest.mark.parametrize(
+    ("groups", "expected"),
+    [
+        (
+            '[dependency-groups]\ntest = ["pytest"]\n',
+            [
+                "beta (declared by app, requirements.txt:1) required by app/pyproject.toml:4, "
+                "not installed"
+            ],
+        ),
+        # packaging's ExceptionGroup was a traceback; now the pyproject.toml cannot be read,
+        # and what cannot be read is not checked (the installed metadata still is).
+        ('[dependency-groups]\ntest = [{include-group = "test"}]\n', []),
+        ('[dependency-groups]\ntest = [{include-group = "lint"}]\n', []),
+        ("[dependency-groups]\ntest = [3]\n", []),
+    ],
+)
+def test_an_editable_project_with_dependency_groups(
+    root: Path, site_dir: Path, groups: str, expected: list[str]
+) -> None:
+    app = local_app(root, ["beta"], groups)
+    write_dist(site_dir, "app", "0.1.0", direct_url=dir_url(app, editable=True))
+    assert messages(run(root, site_dir, [editable(root, app)])) == expected

@@ -103,6 +103,38 @@ def test_extras_and_groups(project: Path, capsys: pytest.CaptureFixture[str]) ->
     ]
 
 
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        (
+            'test = ["delta", {include-group = "lint"}]\n',
+            "dependency group 'test' includes 'lint', which is not declared (declared: test)",
+        ),
+        ('test = [{include-group = "test"}]\n', "dependency group 'test' includes itself"),
+        (
+            "test = [3]\n",
+            "dependency group 'test': an item is an integer (3) "
+            '(each item is a requirement string or {include-group = "NAME"})',
+        ),
+        ('test = "delta"\n', "dependency group 'test' is a string, not a list"),
+    ],
+)
+def test_a_malformed_dependency_group_is_one_line_and_exit_4(
+    project: Path, capsys: pytest.CaptureFixture[str], groups: str, message: str
+) -> None:
+    """No group selected: the table is still read whole, and packaging's ExceptionGroup
+    was a traceback."""
+    (project / "requirements.txt").unlink()
+    (project / "pyproject.toml").write_text(
+        '[project]\nname = "app"\ndependencies = ["alpha"]\n\n[dependency-groups]\n' + groups
+    )
+    assert check(capsys, "--no-cache") == (
+        USAGE_ERROR,
+        [],
+        [f"deppolicy: pyproject.toml:6: {message}"],
+    )
+
+
 def test_rootdir_and_config_file(
     project: Path, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

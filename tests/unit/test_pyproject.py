@@ -3,6 +3,7 @@ the name), without running a build backend."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,12 @@ from packaging.utils import canonicalize_name
 
 from pytest_deppolicy.errors import DepPolicyError
 from pytest_deppolicy.inputs import Inputs
-from pytest_deppolicy.sources.pyproject import ProjectInfo, read_project, static_project_name
+from pytest_deppolicy.sources.pyproject import (
+    ProjectInfo,
+    read_declared,
+    read_project,
+    static_project_name,
+)
 
 
 def write(path: Path, content: str | bytes) -> Path:
@@ -190,3 +196,145 @@ def test_static_project_name_records_what_it_read(tmp_path: Path) -> None:
 def test_static_project_name_of_a_file_is_unknown(tmp_path: Path) -> None:
     archive = write(tmp_path / "alpha-1.0.tar.gz", b"")
     assert static_project_name(archive, Inputs({})) is None
+
+
+# --- read_declared: [dependency-groups] ---------------------------------------------------
+
+GROUPS_HEAD = '[project]\nname = "demo"\nversion = "1"\ndependencies = []\n\n[dependency-groups]\n'
+
+
+def test_groups_expand_their_includes_and_keep_each_line(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "pyproject.toml",
+        GROUPS_HEAD
+        + 'test = [\n  "pytest >= 8",\n  {include-group = "Lint"},\n'
+        + '  {include-group = "typing"},\n]\n'
+        + 'lint = ["ruff"]\n'
+        + 'typing = ["mypy", {include-group = "lint"}]\n',
+    )
+    groups = read_declared(path).groups
+    assert groups == {
+        # pytest >= 8 as written (its line found), ruff once though included twice.
+        "test": (("pytest >= 8", 8), ("ruff", 12), ("mypy", 13)),
+        "lint": (("ruff", 12),),
+        "typing": (("mypy", 13), ("ruff", 12)),
+    }
+
+
+def test_groups_without_packaging_dependency_groups(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """packaging < 26.1 has no ``packaging.dependency_groups``: the same result."""
+    monkeypatch.setitem(sys.modules, "packaging.dependency_groups", None)
+    path = write(
+        tmp_path / "pyproject.toml",
+        GROUPS_HEAD + 'a = ["x", {include-group = "b"}]\nb = ["y"]\nc = [{include-group = "c"}]\n',
+    )
+    with pytest.raises(DepPolicyError) as caught:
+        read_declared(path)
+    assert str(caught.value) == f"{path}:9: dependency group 'c' includes itself"
+    write(path, GROUPS_HEAD + 'a = ["x", {include-group = "b"}]\nb = ["y"]\n')
+    assert read_declared(path).groups == {"a": (("x", 7), ("y", 8)), "b": (("y", 8),)}
+
+
+ITEM_HINT = '(each item is a requirement string or {include-group = "NAME"})'
+BAD_GROUPS: dict[str, tuple[str, str]] = {
+    "an include of a group not declared": (
+        GROUPS_HEAD + 'lint = ["ruff"]\ntest = ["pytest", {include-group = "nope"}]\n',
+        ":8: dependency group 'test' includes 'nope', which is not declared (declared: lint, test)",
+    ),
+    "a group that includes itself": (
+        GROUPS_HEAD + 'test = [{include-group = "test"}]\n',
+        ":7: dependency group 'test' includes itself",
+    ),
+    "a group that includes itself by another spelling": (
+        GROUPS_HEAD
+        + 'dev = []\nmy_tests = [\n    "pytest",\n    {include-group = "My-Tests"},\n]\n',
+        ":8: dependency group 'my_tests' includes itself",
+    ),
+    "an include cycle": (
+        GROUPS_HEAD
+        + 'a = [{include-group = "b"}]\nb = ["x", {include-group = "c"}]\n'
+        + 'c = [{include-group = "a"}]\n',
+        ":7: dependency group 'a' includes itself: a -> b -> c -> a",
+    ),
+    "a cycle below the group read first": (
+        GROUPS_HEAD + 'a = [{include-group = "b"}]\nb = [{include-group = "c"}]\n'
+        'c = [{include-group = "b"}]\n',
+        ":8: dependency group 'b' includes itself: b -> c -> b",
+    ),
+    "an integer item": (
+        GROUPS_HEAD + "test = [3]\n",
+        f":7: dependency group 'test': an item is an integer (3) {ITEM_HINT}",
+    ),
+    "a string for a list": (
+        GROUPS_HEAD + 'docs = ["sphinx"]\ntest = "x"\n',
+        ":8: dependency group 'test' is a string, not a list",
+    ),
+    "a table for a list": (
+        GROUPS_HEAD + 'test = {include-group = "docs"}\ndocs = []\n',
+        ":7: dependency group 'test' is a table, not a list",
+    ),
+    "a table of another kind": (
+        GROUPS_HEAD + 'test = [{include = "docs"}]\ndocs = []\n',
+        f":7: dependency group 'test': an item is a table with the keys 'include' {ITEM_HINT}",
+    ),
+    "an include with more keys": (
+        GROUPS_HEAD + 'test = [{include-group = "docs", extras = ["x"]}]\ndocs = []\n',
+        ":7: dependency group 'test': an item is a table with the keys 'include-group', "
+        f"'extras' {ITEM_HINT}",
+    ),
+    "an include of a number": (
+        GROUPS_HEAD + "test = [{include-group = 3}]\n",
+        ":7: dependency group 'test': include-group is an integer",
+    ),
+    "two names that normalise alike": (
+        GROUPS_HEAD + 'Test = ["a"]\ntest = ["b"]\n',
+        ":7: dependency groups 'Test' and 'test' have the same name",
+    ),
+    "a quoted group name": (
+        GROUPS_HEAD + '"type checks" = [true]\n',
+        f":7: dependency group 'type checks': an item is a boolean (True) {ITEM_HINT}",
+    ),
+    "a table of groups written inline": (
+        'dependency-groups = { test = [{include-group = "x"}] }\n[project]\nname = "d"\n',
+        ":1: dependency group 'test' includes 'x', which is not declared (declared: test)",
+    ),
+    "a group written as a dotted key": (
+        'dependency-groups.test = [3]\n[project]\nname = "d"\n',
+        f":1: dependency group 'test': an item is an integer (3) {ITEM_HINT}",
+    ),
+    "[dependency-groups] is not a table": (
+        'dependency-groups = ["pytest"]\n[project]\nname = "d"\n',
+        ":1: [dependency-groups] is not a table",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "message"), BAD_GROUPS.values(), ids=BAD_GROUPS)
+def test_bad_dependency_groups(tmp_path: Path, text: str, message: str) -> None:
+    """Each group is checked, selected or not: an error at the group's line, never the
+    ``ExceptionGroup`` of ``packaging.dependency_groups``."""
+    path = write(tmp_path / "pyproject.toml", text)
+    with pytest.raises(DepPolicyError) as caught:
+        read_declared(path)
+    assert type(caught.value) is DepPolicyError
+    assert str(caught.value) == f"{path}{message}"
+
+
+def test_includes_nested_past_the_stack(tmp_path: Path) -> None:
+    chain = "".join(f'g{n} = [{{include-group = "g{n + 1}"}}]\n' for n in range(5000))
+    path = write(tmp_path / "pyproject.toml", GROUPS_HEAD + chain + 'g5000 = ["x"]\n')
+    with pytest.raises(DepPolicyError) as caught:
+        read_declared(path)
+    assert str(caught.value) == f"{path}:7: dependency group 'g0' nests includes too deeply"
+
+
+def test_includes_shared_many_times_are_read_once(tmp_path: Path) -> None:
+    """Each level includes the next twice: 2**60 requirements if expanded naively."""
+    levels = "".join(
+        f'g{n} = ["r{n}", {{include-group = "g{n + 1}"}}, {{include-group = "g{n + 1}"}}]\n'
+        for n in range(60)
+    )
+    path = write(tmp_path / "pyproject.toml", GROUPS_HEAD + levels + 'g60 = ["r60"]\n')
+    assert [text for text, _ in read_declared(path).groups["g0"]] == [f"r{n}" for n in range(61)]

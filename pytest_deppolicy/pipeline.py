@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING
 from pytest_deppolicy.environment.scan import list_paths
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from packaging.utils import NormalizedName
 
     from pytest_deppolicy.cache import WarmStart
@@ -115,7 +117,51 @@ def _fix_facts(
         installer=main_installer(environment.inventory, evaluation.checked),
         uv_lock=inputs.is_file(policy.rootdir / "uv.lock"),
         test_tools=test_tools(policy, environment),
+        default_groups=_declared_default_groups(policy, inputs),
+        dev_groups=_pdm_dev_groups(policy, inputs),
     )
+
+
+def _declared_default_groups(policy: Policy, inputs: Inputs) -> dict[Path, frozenset[str]]:
+    """For each ``pyproject.toml`` source read without configured groups, the groups its
+    reader selected (``sources.declared``: a uv project's default groups), which ``uv pip
+    install -r pyproject.toml`` installs only when they are named."""
+    from pytest_deppolicy.errors import DepPolicyError
+    from pytest_deppolicy.sources.pyproject import read_declared
+
+    found: dict[Path, frozenset[str]] = {}
+    if policy.settings.groups is not None:
+        return found
+    for source in policy.sources:
+        if source.format != "pyproject" or source.problem is not None:
+            continue
+        try:
+            declared = read_declared(source.path, inputs)
+        except DepPolicyError:  # pragma: no cover - read once already, by its reader
+            continue
+        found[source.path] = frozenset(declared.uv_default_groups or ()) & declared.groups.keys()
+    return found
+
+
+def _pdm_dev_groups(policy: Policy, inputs: Inputs) -> dict[Path, frozenset[str]]:
+    """For each ``pdm.lock`` source, when groups are configured, the dev groups of the
+    ``pyproject.toml`` beside it, which ``pdm sync -G`` adds unless one is named."""
+    from pytest_deppolicy.errors import DepPolicyError
+    from pytest_deppolicy.sources.pdmlock import _declared  # the reader's own reading
+
+    found: dict[Path, frozenset[str]] = {}
+    if policy.settings.groups is None:
+        return found
+    for source in policy.sources:
+        if source.format != "pdm.lock" or source.problem is not None:
+            continue
+        try:
+            declared = _declared(source.path, inputs)
+        except DepPolicyError:  # pragma: no cover - read once already, by its reader
+            continue
+        if declared is not None:
+            found[source.path] = frozenset(declared[1])
+    return found
 
 
 @contextmanager

@@ -61,7 +61,12 @@ def declared_beside(
         return None
     try:
         declared = read_declared(pyproject, inputs)
-        lines = _selected(declared, extras, _groups(source.format, declared, groups))
+        lines = _selected(
+            declared,
+            extras,
+            _groups(source.format, declared, groups),
+            main=_selects_main(source.format, groups),
+        )
         found = tuple(entries(lines, pyproject))
     except DepPolicyError:
         return None
@@ -78,10 +83,22 @@ def _groups(lock_format: str, declared: Declared, groups: frozenset[str] | None)
     return frozenset()
 
 
+# The group name that stands for ``[project] dependencies`` where groups replace them.
+_MAIN_GROUP = {"pdm.lock": "default", "poetry.lock": "main"}
+
+
+def _selects_main(lock_format: str, groups: frozenset[str] | None) -> bool:
+    """Whether the selection holds ``[project] dependencies``: PDM and Poetry leave them
+    out when groups are named without ``default`` (``main``)."""
+    main = _MAIN_GROUP.get(lock_format)
+    return main is None or groups is None or main in {canonicalize_name(g) for g in groups}
+
+
 def _selected(
-    declared: Declared, extras: frozenset[str], groups: frozenset[str]
+    declared: Declared, extras: frozenset[str], groups: frozenset[str], *, main: bool
 ) -> Iterator[tuple[str, int | None]]:
-    yield from declared.dependencies or ()
+    if main:
+        yield from declared.dependencies or ()
     for extra in sorted(extras):
         yield from declared.optional.get(canonicalize_name(extra), ())
     for group in sorted(groups):

@@ -208,3 +208,19 @@ def test_a_pipfile_edited_after_locking(tmp_path: Path) -> None:
     edit(root / "Pipfile", 'devkit = ">=1.0"', 'devkit = ">=1.0"\nlinty = "*"')
     assert stale(root) == stale(root, groups="default")
     assert len(stale(root, groups="default develop")) == 3
+
+
+@pytest.mark.parametrize(
+    ("tool", "others", "main"), [("pdm", "dev", "default"), ("poetry", "dev", "main")]
+)
+def test_groups_named_without_the_main_one_leave_the_projects_dependencies_out(
+    tmp_path: Path, tool: str, others: str, main: str
+) -> None:
+    """PDM and Poetry install ``[project] dependencies`` as a group of their own
+    (``default``, ``main``): a selection that leaves it out does not need them locked."""
+    root = tool_project(tmp_path, tool)
+    edit(root / "pyproject.toml", '"beta>=1.0",', '"beta>=1.0", "stray>=1.0",')
+    assert stale(root, groups=others) == []
+    assert [m.split(" declared")[0] for m in stale(root, groups=f"{main} {others}")] == [
+        "stray>=1.0"
+    ]

@@ -1,6 +1,8 @@
 """``report.fix``: the command that restores the environment, for the tool that installed
-it; pure, given the facts gathered before (the main installer, whether rootdir has a
-``uv.lock``) and each source's ``compiled`` flag, which its reader sets."""
+it or the tool whose lock is the source, with the extras and groups the check selected;
+pure, given the facts gathered before (the main installer, whether rootdir has a
+``uv.lock``, the test tools, the groups a pyproject.toml or a pdm project selects) and each
+source's ``compiled`` flag, which its reader sets."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from pytest_deppolicy.policy import Policy
 from pytest_deppolicy.report.fix import FixFacts, fix_commands, needs_facts
 from pytest_deppolicy.sources import read_source
 from pytest_deppolicy.sources.records import Reading, Source
-from tests.helpers import INTERPRETER
+from tests.helpers import INTERPRETER, entry
 
 
 def finding(kind: Kind = Kind.MISSING, message: str = "m", **fields: object) -> Finding:
@@ -90,7 +92,8 @@ def test_one_file_not_compiled_is_installed_not_synced(tmp_path: Path) -> None:
     ]
 
 
-def test_lock_files_are_synced_with_uv(tmp_path: Path) -> None:
+def test_a_pylock_is_synced_with_uv(tmp_path: Path) -> None:
+    """Also beside a uv.lock: the pylock.toml is the policy, with its own selection."""
     lock = Source(tmp_path / "pylock.toml", "pylock", (), compiled=True)
     policy = Policy(
         settings=Settings(mode=Mode.FAIL, rootdir=tmp_path), sources=(lock,), python_rules=()
@@ -98,7 +101,7 @@ def test_lock_files_are_synced_with_uv(tmp_path: Path) -> None:
     commands = fix_commands(policy, evaluation(finding()), FixFacts())
     assert commands == [("restore the environment", "uv pip sync pylock.toml")]
     assert fix_commands(policy, evaluation(finding()), FixFacts(uv_lock=True)) == [
-        ("restore the environment", "uv sync --inexact")
+        ("restore the environment", "uv pip sync pylock.toml")
     ]
 
 
@@ -154,12 +157,17 @@ def test_a_lock_file_without_the_test_tools_is_installed_not_synced(tmp_path: Pa
 
 
 def test_a_lock_file_with_a_requirements_file(tmp_path: Path) -> None:
+    """uv reads a pylock.toml alone ("Cannot specify additional requirements alongside a
+    `pylock.toml` file"): one command each, neither of which removes anything."""
     write(tmp_path, "requirements.txt", "alpha==1\n")
     reqs = policy_for(tmp_path, "requirements.txt")
     lock = Source(tmp_path / "pylock.toml", "pylock", (), compiled=True)
     policy = reqs._replace(sources=(lock, *reqs.sources))
     assert fix_commands(policy, evaluation(finding()), FixFacts("pip")) == [
-        ("restore the environment", "uv pip install -r requirements.txt -r pylock.toml")
+        (
+            "restore the environment",
+            "python -m pip install -r requirements.txt && uv pip install -r pylock.toml",
+        )
     ]
 
 
@@ -220,3 +228,260 @@ def test_the_facts_are_needed_only_for_a_command(kinds: tuple[Kind, ...], needed
 
 def test_no_facts_mean_pip() -> None:
     assert FixFacts() == FixFacts(installer=None, uv_lock=False)
+
+
+# --- the locks of other tools, and the selection of extras and groups ---------------------
+
+
+def lock_policy(
+    root: Path,
+    *sources: Source,
+    extras: tuple[str, ...] = (),
+    groups: tuple[str, ...] | None = None,
+) -> Policy:
+    settings = Settings(
+        mode=Mode.FAIL,
+        rootdir=root,
+        extras=frozenset(extras),
+        groups=None if groups is None else frozenset(groups),
+    )
+    return Policy(settings=settings, sources=sources, python_rules=())
+
+
+def locked(root: Path, name: str, fmt: str, *names: str) -> Source:
+    """A lock's source, selecting the packages ``names``."""
+    entries = tuple(
+        entry(root, f"{package}==1", line) for line, package in enumerate(names, start=1)
+    )
+    return Source(root / name, fmt, entries, compiled=True)
+
+
+def restore(policy: Policy, facts: FixFacts) -> str:
+    [(purpose, command)] = fix_commands(policy, evaluation(finding()), facts)
+    assert purpose == "restore the environment"
+    return command
+
+
+LOCKS = {
+    "uv.lock": "uv.lock",
+    "poetry.lock": "poetry.lock",
+    "pdm.lock": "pdm.lock",
+    "Pipfile.lock": "Pipfile.lock",
+    "pylock": "pylock.toml",
+}
+NOT_COVERED = FixFacts(test_tools=TEST_TOOLS)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "extras", "groups", "expected"),
+    [
+        # uv.lock: configured groups are exactly those (the reader's), so no default group.
+        ("uv.lock", (), None, "uv sync --inexact"),
+        ("uv.lock", ("cpu",), None, "uv sync --inexact --extra cpu"),
+        (
+            "uv.lock",
+            ("cpu", "aws"),
+            ("docs", "dev"),
+            "uv sync --inexact --extra aws --extra cpu --no-default-groups --group dev "
+            "--group docs",
+        ),
+        # poetry.lock: install (never removes), --only the groups named, main included.
+        ("poetry.lock", (), None, "poetry install"),
+        ("poetry.lock", ("fast",), None, "poetry install --extras fast"),
+        ("poetry.lock", (), ("main", "docs"), "poetry install --only docs,main"),
+        ("poetry.lock", ("b", "a"), ("dev",), "poetry install --only dev --extras a --extras b"),
+        # pdm.lock: a plain sync installs every locked group, the extras among them.
+        ("pdm.lock", (), None, "pdm sync"),
+        ("pdm.lock", ("fast",), None, "pdm sync"),
+        ("pdm.lock", (), ("default", "dev"), "pdm sync -G dev"),
+        ("pdm.lock", (), ("dev",), "pdm sync --no-default -G dev"),
+        ("pdm.lock", ("fast",), ("default", "dev"), "pdm sync -G dev -G fast"),
+        ("pdm.lock", ("fast",), ("default",), "pdm sync --prod -G fast"),
+        ("pdm.lock", (), ("default",), "pdm sync --prod"),
+        # Pipfile.lock: categories, under the Pipfile's names; pipenv has no extras.
+        ("Pipfile.lock", (), None, "pipenv sync"),
+        ("Pipfile.lock", ("fast",), None, "pipenv sync"),
+        ("Pipfile.lock", (), ("default",), "pipenv sync"),
+        ("Pipfile.lock", (), ("default", "develop"), "pipenv sync --dev"),
+        ("Pipfile.lock", (), ("packages", "dev-packages"), "pipenv sync --dev"),
+        ("Pipfile.lock", (), ("develop",), "pipenv sync --categories dev-packages"),
+        (
+            "Pipfile.lock",
+            (),
+            ("docs", "develop", "default"),
+            "pipenv sync --categories packages,dev-packages,docs",
+        ),
+        # pylock.toml: uv selects as PEP 751 says (--group replaces default-groups).
+        ("pylock", (), None, "uv pip install -r pylock.toml"),
+        (
+            "pylock",
+            ("fast",),
+            ("dev",),
+            "uv pip install -r pylock.toml --extra fast --group dev",
+        ),
+    ],
+)
+def test_a_lock_is_restored_by_its_own_tool_with_the_selection(
+    tmp_path: Path,
+    fmt: str,
+    extras: tuple[str, ...],
+    groups: tuple[str, ...] | None,
+    expected: str,
+) -> None:
+    lock = locked(tmp_path, LOCKS[fmt], fmt, "alpha")
+    policy = lock_policy(tmp_path, lock, extras=extras, groups=groups)
+    assert restore(policy, NOT_COVERED) == expected
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("uv.lock", "uv sync --inexact --extra fast"),  # --inexact all the same
+        ("poetry.lock", "poetry sync --extras fast"),
+        ("pdm.lock", "pdm sync"),  # never --clean
+        ("Pipfile.lock", "pipenv sync"),  # never --clean
+        ("pylock", "uv pip sync pylock.toml --extra fast"),
+    ],
+)
+def test_a_sync_that_removes_only_where_the_lock_selects_the_test_tools(
+    tmp_path: Path, fmt: str, expected: str
+) -> None:
+    lock = locked(tmp_path, LOCKS[fmt], fmt, "alpha", *sorted(TEST_TOOLS))
+    policy = lock_policy(tmp_path, lock, extras=("fast",))
+    assert restore(policy, NOT_COVERED) == expected
+
+
+def test_poetry_installs_where_the_selection_leaves_out_one_test_tool(tmp_path: Path) -> None:
+    """pytest in a group that is not selected: ``poetry sync`` would remove it."""
+    lock = locked(tmp_path, "poetry.lock", "poetry.lock", "alpha", *sorted(TEST_TOOLS - {"pytest"}))
+    assert restore(lock_policy(tmp_path, lock, groups=("main",)), NOT_COVERED) == (
+        "poetry install --only main"
+    )
+
+
+@pytest.mark.parametrize(
+    ("groups", "dev_groups", "expected"),
+    [
+        # A dev group named: PDM adds no other one.
+        (("default", "lint"), {"lint", "test"}, "pdm sync -G lint"),
+        # Only optional groups named: without --prod PDM would add every dev group.
+        (("default", "docs"), {"lint", "test"}, "pdm sync --prod -G docs"),
+        (("docs", "lint"), {"lint"}, "pdm sync --no-default -G docs -G lint"),
+        (("docs",), set(), "pdm sync --no-default --prod -G docs"),
+    ],
+)
+def test_pdm_dev_groups_are_added_unless_one_is_named(
+    tmp_path: Path, groups: tuple[str, ...], dev_groups: set[str], expected: str
+) -> None:
+    lock = locked(tmp_path, "pdm.lock", "pdm.lock", "alpha")
+    facts = FixFacts(test_tools=TEST_TOOLS, dev_groups={lock.path: frozenset(dev_groups)})
+    assert restore(lock_policy(tmp_path, lock, groups=groups), facts) == expected
+
+
+@pytest.mark.parametrize(
+    ("fmt", "expected"),
+    [
+        ("uv.lock", "uv sync --inexact --project 'sub dir' --extra fast"),
+        ("poetry.lock", "poetry install --project 'sub dir' --extras fast"),
+        ("pdm.lock", "pdm sync -p 'sub dir'"),
+        ("Pipfile.lock", "PIPENV_PIPFILE='sub dir/Pipfile' pipenv sync"),
+        ("pylock", "uv pip install -r 'sub dir/pylock.toml' --extra fast"),
+    ],
+)
+def test_a_lock_in_another_folder_names_its_project(
+    tmp_path: Path, fmt: str, expected: str
+) -> None:
+    lock = locked(tmp_path / "sub dir", LOCKS[fmt], fmt, "alpha")
+    policy = lock_policy(tmp_path, lock, extras=("fast",))
+    assert restore(policy, NOT_COVERED) == expected
+
+
+def test_sources_of_several_tools_give_one_command_each(tmp_path: Path) -> None:
+    """Each in the order of the sources, the files pip reads first; no sync form removes,
+    not even where each lock selects the test tools: it would remove the others' packages."""
+    write(tmp_path, "requirements.txt", COMPILED + "".join(f"{n}==1\n" for n in TEST_TOOLS))
+    reqs = policy_for(tmp_path, "requirements.txt").sources[0]
+    poetry = locked(tmp_path, "poetry.lock", "poetry.lock", *sorted(TEST_TOOLS))
+    pylock = locked(tmp_path, "pylock.toml", "pylock", *sorted(TEST_TOOLS))
+    policy = lock_policy(tmp_path, poetry, reqs, pylock, groups=("main",))
+    assert restore(policy, FixFacts("uv", uv_lock=True, test_tools=TEST_TOOLS)) == (
+        "uv pip install -r requirements.txt && poetry install --only main "
+        "&& uv pip install -r pylock.toml --group main"
+    )
+
+
+def test_a_uv_lock_source_beside_requirements(tmp_path: Path) -> None:
+    write(tmp_path, "requirements.txt", "alpha==1\n")
+    reqs = policy_for(tmp_path, "requirements.txt").sources[0]
+    lock = locked(tmp_path, "uv.lock", "uv.lock", "beta")
+    policy = lock_policy(tmp_path, reqs, lock, extras=("cpu",))
+    assert restore(policy, FixFacts("uv", uv_lock=True)) == (
+        "uv pip install -r requirements.txt && uv sync --inexact --extra cpu"
+    )
+
+
+# --- pyproject.toml's declared dependencies ---------------------------------------------
+
+
+def declared(root: Path, *texts: str, name: str = "pyproject.toml") -> Source:
+    entries = tuple(entry(root, text, line) for line, text in enumerate(texts, start=1))
+    return Source(root / name, "pyproject", entries)
+
+
+@pytest.mark.parametrize(
+    ("extras", "groups", "default_groups", "expected"),
+    [
+        ((), None, None, "uv pip install -r pyproject.toml"),
+        # uv pip install -r pyproject.toml leaves a uv project's default groups out.
+        ((), None, {"dev"}, "uv pip install -r pyproject.toml --group dev"),
+        (
+            ("fast",),
+            ("docs", "dev"),
+            {"lint"},
+            "uv pip install -r pyproject.toml --extra fast --group dev --group docs",
+        ),
+    ],
+)
+def test_declared_dependencies_with_uv(
+    tmp_path: Path,
+    extras: tuple[str, ...],
+    groups: tuple[str, ...] | None,
+    default_groups: set[str] | None,
+    expected: str,
+) -> None:
+    source = declared(tmp_path, "alpha>=1")
+    policy = lock_policy(tmp_path, source, extras=extras, groups=groups)
+    defaults = {} if default_groups is None else {source.path: frozenset(default_groups)}
+    facts = FixFacts("uv", uv_lock=True, test_tools=TEST_TOOLS, default_groups=defaults)
+    assert restore(policy, facts) == expected
+
+
+def test_declared_dependencies_elsewhere_with_uv(tmp_path: Path) -> None:
+    """uv takes a bare --group from ./pyproject.toml only: another one is named."""
+    source = declared(tmp_path / "app", "alpha>=1")
+    policy = lock_policy(tmp_path, source, extras=("fast",), groups=("dev",))
+    assert restore(policy, FixFacts("uv")) == (
+        "uv pip install -r app/pyproject.toml --extra fast --group app/pyproject.toml:dev"
+    )
+
+
+def test_declared_dependencies_with_pip_are_installed_as_written(tmp_path: Path) -> None:
+    """pip reads no pyproject.toml as requirements: the selected ones, each once."""
+    source = declared(tmp_path, "alpha>=1", 'beta; python_version < "3.12"', "alpha>=1")
+    policy = lock_policy(tmp_path, source, extras=("fast",), groups=("dev",))
+    assert restore(policy, FixFacts("pip", test_tools=TEST_TOOLS)) == (
+        "python -m pip install 'alpha>=1' 'beta; python_version < \"3.12\"'"
+    )
+
+
+def test_declared_dependencies_are_never_synced(tmp_path: Path) -> None:
+    """Ranges name no dependency of theirs: a sync to them would remove those."""
+    write(tmp_path, "requirements.txt", COMPILED + "alpha==1\n")
+    reqs = policy_for(tmp_path, "requirements.txt").sources[0]
+    policy = lock_policy(tmp_path, reqs, declared(tmp_path, "beta>=1"))
+    assert restore(policy, FixFacts("pip")) == (
+        "python -m pip install -r requirements.txt 'beta>=1'"
+    )
+    assert restore(policy, FixFacts("uv", uv_lock=True)) == (
+        "uv pip install -r requirements.txt -r pyproject.toml"
+    )

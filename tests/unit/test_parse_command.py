@@ -66,7 +66,7 @@ def selected(document: dict[str, Any]) -> list[tuple[str, str, int]]:
 
 # What each tool's own sync installs (README.md, expected.json), with the line of each
 # package's table in the lock.
-SELECTIONS: dict[str, tuple[str, list[str], list[tuple[str, str, int]]]] = {
+SELECTIONS: dict[str, tuple[str, list[str], list[tuple[str, str | None, int]]]] = {
     "uv.lock: the default dev group": (
         "uv/project/uv.lock",
         [],

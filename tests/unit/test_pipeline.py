@@ -136,3 +136,59 @@ def test_every_file_the_check_opens_is_an_input_of_the_stored_outcome(project: P
     }
     (entry,) = stored["body"]["entries"].values()
     assert opened <= set(entry["inputs"])
+
+
+# --- the facts of the fix command ---------------------------------------------------------
+
+
+def restore_line(outcome: Outcome) -> str:
+    [line] = [line for line in outcome.body if line.startswith("To restore the environment: ")]
+    return line.split(": ", 1)[1]
+
+
+def test_a_uv_project_s_default_groups_are_named_for_uv_pip(tmp_path: Path) -> None:
+    """``uv pip install -r pyproject.toml`` installs no group unless named; the check took
+    the default group of the uv project, so the command names it."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\ndependencies = ["alpha>=2"]\n'
+        '[dependency-groups]\ndev = ["devkit"]\ndocs = ["docsy"]\n[tool.uv]\n'
+    )
+    write_dist(tmp_path / "site", "alpha", "1.0", installer="uv")
+    outcome = run(root, None)
+    assert restore_line(outcome) == "uv pip install -r pyproject.toml --group dev"
+
+
+PDM_LOCK = (
+    '[metadata]\ngroups = ["default", "dev", "docs"]\nstrategy = ["inherit_metadata"]\n'
+    'lock_version = "4.5.0"\ncontent_hash = "sha256:x"\n\n'
+    '[[metadata.targets]]\nrequires_python = ">=3.8"\n\n'
+    '[[package]]\nname = "alpha"\nversion = "2.0"\ngroups = ["default"]\n\n'
+    '[[package]]\nname = "docsy"\nversion = "1.0"\ngroups = ["docs"]\n\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("groups", "expected"),
+    [
+        # docs is an optional group: without --prod, PDM would add the dev group too.
+        ("default docs", "pdm sync --prod -G docs"),
+        ("default dev", "pdm sync -G dev"),
+    ],
+)
+def test_pdm_s_dev_groups_are_read_beside_the_lock(
+    tmp_path: Path, groups: str, expected: str
+) -> None:
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\ndependencies = ["alpha"]\n'
+        '[project.optional-dependencies]\ndocs = ["docsy"]\n'
+        '[dependency-groups]\ndev = ["devkit"]\n'
+    )
+    (root / "pdm.lock").write_text(PDM_LOCK)
+    write_dist(tmp_path / "site", "alpha", "1.0")
+    given = {**GIVEN, "groups": Given(groups.split(), "deppolicy_groups")}
+    outcome = pipeline.run(given, Context(root, root, [str(tmp_path / "site")]), None)
+    assert restore_line(outcome) == expected

@@ -17,6 +17,8 @@ from typing import NamedTuple
 
 _DIST_INFO = ".dist-info"
 _METADATA_DIRS = (_DIST_INFO, ".egg-info")
+# What a listing keeps of a sys.path folder: metadata, .pth files and egg-links.
+_WANTED = (*_METADATA_DIRS, ".pth", ".egg-link")
 
 
 class Folder(NamedTuple):
@@ -74,24 +76,15 @@ def _list_folder(location: str, seen: set[tuple[int, int]]) -> Folder:
         return Folder(location, "seen")
     seen.add((status.st_dev, status.st_ino))
     try:
-        with os.scandir(location) as items:
-            entries = [item for item in items if _is_wanted(item.name)]
+        with os.scandir(location) as items:  # inlined: this runs per site-packages entry
+            entries = [
+                item
+                for item in items
+                if (lower := item.name.lower()).endswith(_WANTED) or lower == "egg-info"
+            ]
     except OSError as error:
         return Folder(location, "unlistable", error=error)
     return Folder(location, "dir", entries, _stamps(location, [e.name for e in entries]))
-
-
-def _is_wanted(name: str) -> bool:
-    # Only a fraction of a site-packages is metadata: look at the last letters first.
-    tail = name[-5:].lower()
-    if tail == "-info":
-        return _is_metadata_name(name)
-    return tail[1:] == ".pth" or (tail == "-link" and name[-9:].lower() == ".egg-link")
-
-
-def _is_metadata_name(name: str) -> bool:
-    lower = name.lower()
-    return lower.endswith(_METADATA_DIRS) or lower == "egg-info"
 
 
 def _stamps(location: str, names: list[str]) -> Sequence[object]:

@@ -368,13 +368,18 @@ def no_file_access() -> Iterator[list[str]]:
     replaced = [
         (os, "stat"),
         (os, "lstat"),
+        # pathlib before 3.10 calls the os.stat it bound at import, not the module's
+        (Path, "stat"),
+        (Path, "lstat"),
         (os.path, "exists"),
         (os.path, "isfile"),
         (os.path, "isdir"),
         (os.path, "islink"),
         (os.path, "realpath"),
     ]
-    saved = [(owner, name, getattr(owner, name)) for owner, name in replaced]
+    saved: list[tuple[Any, str, Any]] = [
+        (owner, name, getattr(owner, name)) for owner, name in replaced
+    ]
     for owner, name in replaced:
         setattr(owner, name, refuse(f"{getattr(owner, '__name__', owner)}.{name}"))
     _WATCHED[threading.get_ident()] = attempted

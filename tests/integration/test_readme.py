@@ -46,7 +46,8 @@ def test_the_example_project_reports_what_the_readme_shows(
 
     assert result.returncode == 6, result.stdout + result.stderr
     out = result.stdout.splitlines()
-    assert any("requirements.txt: 2 checked, 2 drifted" in line for line in out)
+    # 3 checked under Python 3.10 and older, where the example's tomli line applies
+    assert any(re.search(r"requirements\.txt: [23] checked, 2 drifted", line) for line in out)
     shown = shown_report()
     assert shown[0].startswith("packaging==24.2 required by requirements.txt:4, ")
     for line in shown:

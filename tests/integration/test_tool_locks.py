@@ -29,7 +29,7 @@ from .conftest import Venv, pip_environ, run_checked
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.recorded_locks]
 
 TOOLS = ("poetry", "pdm", "pipenv")
 LOCK_FILES = {"poetry": "poetry.lock", "pdm": "pdm.lock", "pipenv": "Pipfile.lock"}

@@ -34,7 +34,7 @@ from .conftest import Venv, pip_environ, run_checked
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.recorded_locks]
 
 LOCKS = DATA / "locks"
 EXPECTED = json.loads((LOCKS / "uv" / "expected.json").read_text(encoding="utf-8"))

@@ -154,4 +154,8 @@ def _stamp_of(status: os.stat_result) -> str:
 
 
 def _as_os_error(error: OSError | ValueError) -> OSError:
-    return error if isinstance(error, OSError) else OSError(0, str(error))
+    if isinstance(error, OSError):
+        return error
+    # Python 3.13 says "stat: embedded null character in path", earlier ones "embedded null byte"
+    message = "embedded null byte" if "null" in str(error) else str(error)
+    return OSError(0, message)

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
     from .conftest import MakeVenv
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.real_setups]
 
 Report = dict[str, Any]
 _TIMEOUT = 300

@@ -109,7 +109,7 @@ def _entry_data(entry: Entry) -> list[Any] | None:
     return [
         *(entry.name, str(entry.source), entry.line, entry.text, str(entry.specifier)),
         *(sorted(entry.extras), marker, entry.url, local_path),
-        *(entry.editable, entry.constraint, list(entry.hashes)),
+        *(entry.editable, entry.constraint, list(entry.hashes), list(entry.variants)),
     ]
 
 
@@ -120,17 +120,19 @@ def _entry_from(data: Any, paths: dict[str, Path]) -> Entry:
     from pytest_deppolicy.sources.records import Entry
 
     name, source, line, text, specifier, extras, marker, url, local_path, *flags = data
-    editable, constraint, hashes = flags
+    editable, constraint, hashes, variants = flags
     if not (
         _optional_str(name, marker, url, local_path)
         and type(extras) is list
         and type(hashes) is list
-        and all(type(v) is str for v in (source, text, specifier, *extras, *hashes))
+        and type(variants) is list
+        and all(type(v) is str for v in (source, text, specifier, *extras, *hashes, *variants))
         and type(line) is int
         and type(editable) is bool
         and type(constraint) is bool
     ):
         raise TypeError("not an entry")
+    _versions(variants)  # a checker compares them as versions
     return Entry(
         name=cast("NormalizedName | None", name),
         source=paths.get(source) or paths.setdefault(source, Path(source)),
@@ -144,7 +146,15 @@ def _entry_from(data: Any, paths: dict[str, Path]) -> Entry:
         editable=editable,
         constraint=constraint,
         hashes=tuple(hashes),
+        variants=tuple(variants),
     )
+
+
+def _versions(texts: list[str]) -> None:
+    from packaging.version import Version
+
+    for text in texts:
+        Version(text)  # InvalidVersion is a ValueError: the stored sources are not used
 
 
 def _optional_str(*values: object) -> bool:

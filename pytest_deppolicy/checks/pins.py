@@ -166,11 +166,16 @@ def _version_findings(
     context: Context, entry: Entry, name: NormalizedName, dist: Distribution
 ) -> Iterator[Finding]:
     assert dist.version is not None
-    if _pinned_as_installed(entry.specifier, dist.raw_version):
+    if _pinned_as_installed(entry.specifier, dist.raw_version) or _a_variant(entry, dist.version):
         return
     problem = version_problem(entry.specifier, dist.version, context.settings.match_local_version)
     if problem is not None:
         yield context.finding(entry, Kind.VERSION_MISMATCH, name, str(dist.version), problem)
+
+
+def _a_variant(entry: Entry, installed: Version) -> bool:
+    """Whether ``installed`` is one of the build variants a lock pins (see ``Entry.variants``)."""
+    return any(Version(variant) == installed for variant in entry.variants)
 
 
 def _pinned_as_installed(specifier: SpecifierSet, installed: str) -> bool:

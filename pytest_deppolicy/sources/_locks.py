@@ -399,7 +399,13 @@ def _one(group: list[Entry]) -> Entry:
         text=" or ".join(texts),
         specifier=specifier,
         extras=extras,
+        variants=_variants(group) if specifier else (),
     )
+
+
+def _variants(group: list[Entry]) -> tuple[str, ...]:
+    """The exact pins that :func:`_any_of` merged into one release."""
+    return tuple(dict.fromkeys(next(iter(item.specifier)).version for item in group))
 
 
 def _any_of(specifiers: list[SpecifierSet]) -> SpecifierSet:

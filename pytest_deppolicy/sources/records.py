@@ -40,10 +40,16 @@ class Entry(NamedTuple):
     editable: bool = False
     constraint: bool = False
     hashes: tuple[str, ...] = ()
+    # The exact versions of a lock's differing pins of one release merged into one entry
+    # (Poetry's exclusive extras: ``2.1.0+cpu`` and ``2.1.0+cu118``); ``specifier`` is then
+    # their common release, and ``deppolicy_match_local_version`` accepts any of these.
+    variants: tuple[str, ...] = ()
 
     @property
     def display(self) -> str:
         """The requirement as a user would write it, for messages."""
+        if self.variants:
+            return self.text  # "torch==2.1.0+cpu or torch==2.1.0+cu118"
         name = self.name or self.url or self.text
         extras = f"[{','.join(sorted(self.extras))}]" if self.extras else ""
         if self.url is not None and self.name is not None:

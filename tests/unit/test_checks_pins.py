@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from pytest_deppolicy.checks import pins
@@ -126,6 +127,36 @@ def test_match_local_version(root: Path, site_dir: Path) -> None:
     assert messages(evaluation) == [
         "torch==2.1.0 required by requirements.txt:1, 2.1.0+cpu installed: another build variant"
     ]
+
+
+@pytest.mark.parametrize(
+    ("variants", "expected"),
+    [
+        (("2.1.0+cpu", "2.1.0+cu118"), []),
+        (
+            ("2.1.0+rocm", "2.1.0+cu118"),
+            [
+                "torch==2.1.0+rocm or torch==2.1.0+cu118 required by poetry.lock:1, "
+                "2.1.0+cpu installed: another build variant"
+            ],
+        ),
+    ],
+)
+def test_match_local_version_accepts_any_build_a_lock_merged(
+    root: Path, site_dir: Path, variants: tuple[str, ...], expected: list[str]
+) -> None:
+    """Poetry installs every build its overlapping exclusive extras select; the merged
+    entry accepts each of them, also when local labels must match."""
+    merged = Entry(
+        name=canonicalize_name("torch"),
+        source=root / "poetry.lock",
+        line=1,
+        text=" or ".join(f"torch=={variant}" for variant in variants),
+        specifier=SpecifierSet("==2.1.0"),
+        variants=variants,
+    )
+    assert messages(run(root, site_dir, [merged], match_local_version=True)) == expected
+    assert messages(run(root, site_dir, [merged])) == []
 
 
 def test_every_problem_is_reported(root: Path, site_dir: Path) -> None:

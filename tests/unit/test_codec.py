@@ -86,6 +86,24 @@ def test_a_lock_file_source_reads_back_with_its_python_rule(tmp_path: Path) -> N
     assert read_back(sources) == sources
 
 
+def test_a_merged_lock_entry_reads_back_with_its_build_variants(tmp_path: Path) -> None:
+    lock = tmp_path / "poetry.lock"
+    entry = Entry(
+        name=None,
+        source=lock,
+        line=3,
+        text="torchish==2.1.0+cpu or torchish==2.1.0+cu118",
+        specifier=SpecifierSet("==2.1.0"),
+        variants=("2.1.0+cpu", "2.1.0+cu118"),
+    )
+    sources = (Source(lock, "poetry.lock", (entry,), compiled=True),)
+    assert read_back(sources) == sources
+    data = json.loads(json.dumps(sources_data(sources)))
+    data[0][2][0][-1] = ["2.1.0+cpu", "not a version"]
+    with pytest.raises(ValueError, match="not a version"):
+        sources_from(data)
+
+
 @pytest.mark.parametrize(
     "mangle",
     [

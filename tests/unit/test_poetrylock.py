@@ -114,6 +114,7 @@ def test_overlapping_exclusive_extras_accept_either_build() -> None:
         line=3,
         text="torchish==2.1.0+cpu or torchish==2.1.0+cu118",
         specifier=SpecifierSet("==2.1.0"),
+        variants=("2.1.0+cpu", "2.1.0+cu118"),
     )
     assert visionish == pinned(EXCLUSIVE, "visionish", 37, "1.0")
     assert read_tool_lock(EXCLUSIVE).entries == ()

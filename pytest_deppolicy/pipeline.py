@@ -119,6 +119,25 @@ def _fix_facts(
         test_tools=test_tools(policy, environment),
         default_groups=_declared_default_groups(policy, inputs),
         dev_groups=_pdm_dev_groups(policy, inputs),
+        uv_elsewhere=_uv_synced_elsewhere(policy),
+    )
+
+
+def _uv_synced_elsewhere(policy: Policy) -> frozenset[Path]:
+    """The folders (rootdir, and each ``uv.lock``'s) whose ``uv sync`` would sync another
+    environment than this one: it syncs ``UV_PROJECT_ENVIRONMENT`` (relative to where the
+    command runs, rootdir) or the project's ``.venv``, never ``sys.prefix`` as such."""
+    import os
+    import sys
+
+    configured = os.environ.get("UV_PROJECT_ENVIRONMENT")
+    running = os.path.realpath(sys.prefix)
+    folders = {policy.rootdir, *(s.path.parent for s in policy.sources if s.format == "uv.lock")}
+    return frozenset(
+        folder
+        for folder in folders
+        if os.path.realpath(policy.rootdir / configured if configured else folder / ".venv")
+        != running
     )
 
 

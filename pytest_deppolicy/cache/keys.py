@@ -24,7 +24,8 @@ FORMAT = 4  # of every stored document; another one is a miss
 def run_key(given: Mapping[str, Given], context: Context) -> str:
     """The outcome's key: this plugin's version, the interpreter, ``sys.path``, the settings
     as given (not those that only change how a verdict is shown: they must not evict each
-    other's entry), rootdir, the invocation and home folders, the plugins pytest loaded."""
+    other's entry), rootdir, the invocation and home folders, the plugins pytest loaded,
+    and ``UV_PROJECT_ENVIRONMENT``."""
     return _key(
         {
             "plugin": __version__,
@@ -38,6 +39,8 @@ def run_key(given: Mapping[str, Given], context: Context) -> str:
             "home": os.path.expanduser("~"),
             "plugins": sorted(context.plugins),
             "uname": _uname(),
+            # which environment `uv sync` syncs: the fix command says --active or not
+            "uv_project_environment": os.environ.get("UV_PROJECT_ENVIRONMENT"),
         }
     )
 

@@ -46,13 +46,17 @@ class FixFacts(NamedTuple):
     ``default_groups``: for a ``pyproject.toml`` source read without configured groups,
     the dependency groups its reader selected (a uv project's default groups).
     ``dev_groups``: for a ``pdm.lock`` source, the dev dependency groups of the
-    ``pyproject.toml`` beside it (PDM adds them all unless one is named or ``--prod``)."""
+    ``pyproject.toml`` beside it (PDM adds them all unless one is named or ``--prod``).
+    ``uv_elsewhere``: the folders (rootdir, a ``uv.lock``'s) whose ``uv sync`` syncs
+    another environment than the one checked (the project's ``.venv``, or
+    ``UV_PROJECT_ENVIRONMENT``), so the command needs ``--active``."""
 
     installer: Optional[str] = None  # noqa: UP045 - evaluated on 3.9
     uv_lock: bool = False
     test_tools: frozenset[str] = frozenset()
     default_groups: Mapping[Path, frozenset[str]] = {}  # never mutated
     dev_groups: Mapping[Path, frozenset[str]] = {}  # never mutated
+    uv_elsewhere: frozenset[Path] = frozenset()
 
 
 def needs_facts(findings: Iterable[Finding]) -> bool:
@@ -97,7 +101,8 @@ def _files_command(policy: Policy, sources: list[Source], facts: FixFacts, alone
     declared = [s for s in sources if s.format == "pyproject"]
     uv = facts.installer == "uv"
     if uv and facts.uv_lock and alone and not declared:
-        return "uv sync --inexact"  # --inexact: keep what the lock does not list
+        # --inexact: keep what the lock does not list
+        return _join(["uv", "sync", "--inexact", *_active(policy.rootdir, facts)])
     may_sync = (
         alone
         and bool(requirements)
@@ -191,7 +196,7 @@ def _uv_pip(lock: _Lock) -> str:
 def _uv_sync(lock: _Lock) -> str:
     """``uv sync``: ``--inexact`` keeps what the lock does not list; configured groups are
     exactly those selected, as its reader takes them."""
-    args = ["uv", "sync", "--inexact"]
+    args = ["uv", "sync", "--inexact", *_active(lock.source.path.parent, lock.facts)]
     if lock.folder is not None:
         args += ["--project", lock.folder]
     args += _options("--extra", lock.extras)
@@ -199,6 +204,12 @@ def _uv_sync(lock: _Lock) -> str:
         args.append("--no-default-groups")
         args += _options("--group", sorted(lock.groups))
     return _join(args)
+
+
+def _active(folder: Path, facts: FixFacts) -> list[str]:
+    """``--active`` where ``uv sync`` would otherwise sync the project's own environment,
+    which is not the one checked (a venv made by hand, tox's, ``pipx run``'s)."""
+    return ["--active"] if folder in facts.uv_elsewhere else []
 
 
 def _poetry(lock: _Lock) -> str:

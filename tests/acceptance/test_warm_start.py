@@ -178,7 +178,8 @@ class TestKeyedOnWhatWasGiven:
         assert "To restore the environment: uv pip install -r requirements.txt" in first.outlines
         (project.path / "uv.lock").write_text("version = 1\n")
         second = project.runpytest("--deppolicy-only")
-        assert "To restore the environment: uv sync --inexact" in second.outlines
+        # the environment pytester runs in is not the project's .venv
+        assert "To restore the environment: uv sync --inexact --active" in second.outlines
 
     def test_a_source_symlink_pointed_elsewhere_is_read(self, project: pytest.Pytester) -> None:
         (project.path / "good.txt").write_text("alpha==1.0\n")

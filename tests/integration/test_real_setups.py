@@ -731,6 +731,28 @@ def test_the_printed_fix_command_restores_the_policy_and_keeps_pytest(
     assert_clean(*check(venv, project))
 
 
+@pytest.mark.parametrize("where", ["the project's .venv", "a venv elsewhere"])
+def test_uv_sync_as_printed_restores_the_environment_that_was_checked(
+    tmp_path: Path, uv: Uv, wheelhouse: Path, plugin_wheel: Path, where: str
+) -> None:
+    """``uv sync`` syncs the project's ``.venv``; pytest run from any other venv (made by
+    hand, by tox) is told ``--active``, else the command would fix another environment."""
+    project = uv_project(tmp_path / "project", f">={RUNNING}", ["alpha==1.0"], [])
+    uv.run("lock", "--no-index", "--python", sys.executable, cwd=project)
+    root = project / ".venv" if where == "the project's .venv" else tmp_path / "venv"
+    venv = Venv(root, wheelhouse, lambda: plugin_wheel)
+    uv.pip_install(venv, str(plugin_wheel), "alpha==2.0")
+    result, report = check(venv, project)
+    assert result.returncode == 6, output_of(result)
+    assert brief(report) == [("version-mismatch", "error", "alpha")]
+    active = " --active" if where == "a venv elsewhere" else ""
+    assert RESTORE.findall(result.stdout) == [f"uv sync --inexact{active}"]
+
+    run_as_printed(f"uv sync --inexact{active}", venv, project, uv)
+
+    assert_clean(*check(venv, project))
+
+
 # --- drift that used to go unseen: a stale editable install --------------------------------
 
 

@@ -396,6 +396,17 @@ def test_a_lock_in_another_folder_names_its_project(
     assert restore(policy, NOT_COVERED) == expected
 
 
+def test_uv_sync_syncs_the_checked_environment_when_it_is_not_the_projects(
+    tmp_path: Path,
+) -> None:
+    """``uv sync`` syncs the project's ``.venv``; a venv of another place needs ``--active``."""
+    lock = locked(tmp_path / "sub", "uv.lock", "uv.lock", "alpha")
+    policy = lock_policy(tmp_path, lock)
+    facts = NOT_COVERED._replace(uv_elsewhere=frozenset({tmp_path / "sub"}))
+    assert restore(policy, facts) == "uv sync --inexact --active --project sub"
+    assert restore(policy, NOT_COVERED) == "uv sync --inexact --project sub"
+
+
 def test_sources_of_several_tools_give_one_command_each(tmp_path: Path) -> None:
     """Each in the order of the sources, the files pip reads first; no sync form removes,
     not even where each lock selects the test tools: it would remove the others' packages."""

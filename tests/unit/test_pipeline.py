@@ -192,3 +192,45 @@ def test_pdm_s_dev_groups_are_read_beside_the_lock(
     given = {**GIVEN, "groups": Given(groups.split(), "deppolicy_groups")}
     outcome = pipeline.run(given, Context(root, root, [str(tmp_path / "site")]), None)
     assert restore_line(outcome) == expected
+
+
+UV_LOCK = (
+    'version = 1\nrevision = 3\nrequires-python = ">=3.8"\n\n'
+    '[[package]]\nname = "app"\nversion = "1"\nsource = { virtual = "." }\n'
+    'dependencies = [{ name = "alpha" }]\n\n'
+    '[package.metadata]\nrequires-dist = [{ name = "alpha" }]\n\n'
+    '[[package]]\nname = "alpha"\nversion = "2.0"\nsource = { registry = "https://pypi.org/simple" }\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "project_environment", "expected"),
+    [
+        (".venv", None, "uv sync --inexact"),
+        ("elsewhere", None, "uv sync --inexact --active"),
+        ("elsewhere", "elsewhere", "uv sync --inexact"),
+        (".venv", "elsewhere", "uv sync --inexact --active"),
+    ],
+)
+def test_uv_sync_is_told_to_sync_the_checked_environment(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    prefix: str,
+    project_environment: str | None,
+    expected: str,
+) -> None:
+    """``uv sync`` syncs the project's ``.venv`` (or ``UV_PROJECT_ENVIRONMENT``, relative to
+    where it runs); any other environment checked needs ``--active``."""
+    root = tmp_path / "project"
+    (root / prefix).mkdir(parents=True)
+    (root / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\ndependencies = ["alpha"]\n'
+    )
+    (root / "uv.lock").write_text(UV_LOCK)
+    write_dist(tmp_path / "site", "alpha", "1.0", installer="uv")
+    monkeypatch.setattr(sys, "prefix", str(root / prefix))
+    if project_environment is None:
+        monkeypatch.delenv("UV_PROJECT_ENVIRONMENT", raising=False)
+    else:
+        monkeypatch.setenv("UV_PROJECT_ENVIRONMENT", project_environment)
+    assert restore_line(run(root, None)) == expected

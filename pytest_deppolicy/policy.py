@@ -50,6 +50,9 @@ class LocalProject(NamedTuple):
     real_path: Optional[Path] = None  # noqa: UP045
     dependencies: tuple[Entry, ...] = ()
     optional: Mapping[str, tuple[Entry, ...]] = {}  # never mutated
+    # Why its pyproject.toml's dependencies cannot be read, and the line.
+    problem: Optional[str] = None  # noqa: UP045
+    problem_line: Optional[int] = None  # noqa: UP045
 
 
 class Declaration(NamedTuple):
@@ -221,13 +224,13 @@ def _read_local_project(path: Path, inputs: Inputs, project: LocalProject) -> Lo
     if not inputs.is_file(pyproject):
         return project
     try:
-        declared = read_declared(pyproject, inputs)
+        declared = read_declared(pyproject, inputs, groups=False)
         dependencies = tuple(entries(declared.dependencies or (), pyproject))
         optional = {
             extra: tuple(entries(lines, pyproject)) for extra, lines in declared.optional.items()
         }
-    except DepPolicyError:  # what is not readable is not checked (no false alarm)
-        return project
+    except DepPolicyError as exc:  # not checked, and said so
+        return project._replace(problem=exc.message, problem_line=exc.line)
     return project._replace(dependencies=dependencies, optional=optional)
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from pytest_deppolicy.environment import Distribution
     from pytest_deppolicy.environment.requires import Dependency
+    from pytest_deppolicy.policy import LocalProject
     from pytest_deppolicy.sources.records import Entry, Source
 
 
@@ -53,12 +54,25 @@ def _declared_findings(context: Context, entry: Entry, dist: Distribution) -> It
     project = context.policy.local_project(entry)
     if project is None:
         return
+    if project.problem is not None:
+        yield _undeclared(context, entry, project)
+        return
     declared = list(project.dependencies)
     for extra in sorted(entry.extras):
         declared += project.optional.get(extra, ())
     for dependency in declared:
         if context.applies(dependency.marker) and not context.ignored(dependency.name):
             yield from _declared_finding(context, entry, dist, dependency)
+
+
+def _undeclared(context: Context, entry: Entry, project: LocalProject) -> Finding:
+    assert entry.local_path is not None
+    where = display_path(entry.local_path / "pyproject.toml", context.policy.rootdir)
+    if project.problem_line is not None:
+        where = f"{where}:{project.problem_line}"
+    return context.unverifiable(
+        entry, f"what it declares cannot be checked: {where}: {project.problem}"
+    )
 
 
 def _declared_finding(

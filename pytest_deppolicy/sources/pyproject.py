@@ -155,8 +155,11 @@ def declares_dependencies(path: Path, inputs: Inputs) -> bool:
     return static or isinstance(document.get("dependency-groups"), dict)
 
 
-def read_declared(path: Path, inputs: Inputs | None = None) -> Declared:
-    """What ``path`` declares; raises ``DepPolicyError`` (at its line) for a malformed table."""
+def read_declared(path: Path, inputs: Inputs | None = None, *, groups: bool = True) -> Declared:
+    """What ``path`` declares; raises ``DepPolicyError`` (at its line) for a malformed table.
+
+    Without ``groups``, ``[dependency-groups]`` is not read (an installed project's own
+    dependencies do not depend on it, and pip ignores it)."""
     text = _read_text(path, inputs)
     document = _parse_toml(text, path)
     table = _project_table(document, path)
@@ -172,7 +175,7 @@ def read_declared(path: Path, inputs: Inputs | None = None) -> Declared:
         name=_static_name(table),
         dependencies=dependencies,
         optional=_optional(table.get("optional-dependencies", {}), path, text, lines),
-        groups=_groups(document.get("dependency-groups", {}), path, text, lines),
+        groups=_groups(document.get("dependency-groups", {}), path, text, lines) if groups else {},
         uv_default_groups=_uv_default_groups(document),
     )
 

@@ -395,26 +395,43 @@ def test_dynamic_dependencies_are_not_read(root: Path, site_dir: Path) -> None:
     assert messages(run(root, site_dir, [editable(root, app)])) == []
 
 
+MISSING_BETA = (
+    "beta (declared by app, requirements.txt:1) required by app/pyproject.toml:4, not installed"
+)
+
+
 @pytest.mark.parametrize(
-    ("groups", "expected"),
+    "groups",
     [
-        (
-            '[dependency-groups]\ntest = ["pytest"]\n',
-            [
-                "beta (declared by app, requirements.txt:1) required by app/pyproject.toml:4, "
-                "not installed"
-            ],
-        ),
-        # packaging's ExceptionGroup was a traceback; now the pyproject.toml cannot be read,
-        # and what cannot be read is not checked (the installed metadata still is).
-        ('[dependency-groups]\ntest = [{include-group = "test"}]\n', []),
-        ('[dependency-groups]\ntest = [{include-group = "lint"}]\n', []),
-        ("[dependency-groups]\ntest = [3]\n", []),
+        '[dependency-groups]\ntest = ["pytest"]\n',
+        # Malformed groups (packaging's ExceptionGroup was a traceback) do not matter to
+        # what the installed project depends on, as pip ignores them: still checked.
+        '[dependency-groups]\ntest = [{include-group = "test"}]\n',
+        '[dependency-groups]\ntest = [{include-group = "lint"}]\n',
+        "[dependency-groups]\ntest = [3]\n",
     ],
 )
 def test_an_editable_project_with_dependency_groups(
-    root: Path, site_dir: Path, groups: str, expected: list[str]
+    root: Path, site_dir: Path, groups: str
 ) -> None:
     app = local_app(root, ["beta"], groups)
     write_dist(site_dir, "app", "0.1.0", direct_url=dir_url(app, editable=True))
-    assert messages(run(root, site_dir, [editable(root, app)])) == expected
+    assert messages(run(root, site_dir, [editable(root, app)])) == [MISSING_BETA]
+
+
+def test_an_editable_project_whose_dependencies_cannot_be_read_is_unverifiable(
+    root: Path, site_dir: Path
+) -> None:
+    app = root / "app"
+    app.mkdir()
+    (app / "pyproject.toml").write_text('[project]\nname = "app"\ndependencies = "beta"\n')
+    write_dist(site_dir, "app", "0.1.0", direct_url=dir_url(app, editable=True))
+    evaluation = run(root, site_dir, [editable(root, app)])
+    assert [(f.kind, f.severity, f.message) for f in evaluation.findings] == [
+        (
+            Kind.UNVERIFIABLE,
+            Severity.WARNING,
+            "-e ./app required by requirements.txt:1, what it declares cannot be checked: "
+            "app/pyproject.toml:3: dependencies is not a list of strings",
+        )
+    ]

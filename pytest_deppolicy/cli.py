@@ -140,15 +140,10 @@ def _warm_start(setup: Any) -> Any:
 def _pytest_plugins() -> frozenset[str]:
     """The distributions of the pytest plugins installed here (entry points ``pytest11``),
     which strict mode accepts as a pytest run does: read from metadata, never imported."""
-    from importlib.metadata import distributions
+    from pytest_deppolicy.environment.plugins import installed_pytest_plugins
+    from pytest_deppolicy.environment.scan import list_paths
 
-    names = set()
-    for dist in distributions():
-        if any(point.group == "pytest11" for point in dist.entry_points):
-            name = dist.metadata["Name"]
-            if name:
-                names.add(str(name))
-    return frozenset(names)
+    return installed_pytest_plugins(list_paths(sys.path))
 
 
 def _write_report(path: Path, document: dict[str, Any]) -> None:

@@ -6,7 +6,9 @@
   default groups; for the others only groups named in ``deppolicy_groups``: their tools'
   defaults are not PEP 735 groups, and a ``pylock.toml`` export may leave groups out).
   A requirement naming the project itself is left out: the lock holds the project as its
-  root, not as a pin;
+  root, not as a pin.  Beside a ``poetry.lock``, when ``[project]`` declares no
+  dependencies, Poetry's own tables too (``[tool.poetry.dependencies]``, the selected
+  ``[tool.poetry.group.NAME.dependencies]``): see :mod:`.poetryproject`;
 - ``requirements.in`` (same stem, ``.in``) beside a compiled ``requirements.txt``;
 - ``Pipfile`` beside a ``Pipfile.lock``: the packages of the selected categories.
 
@@ -59,14 +61,16 @@ def declared_beside(
     pyproject = source.path.parent / "pyproject.toml"
     if not inputs.is_file(pyproject):
         return None
+    main = _selects_main(source.format, groups)
     try:
         declared = read_declared(pyproject, inputs)
-        lines = _selected(
-            declared,
-            extras,
-            _groups(source.format, declared, groups),
-            main=_selects_main(source.format, groups),
+        lines = list(
+            _selected(declared, extras, _groups(source.format, declared, groups), main=main)
         )
+        if source.format == "poetry.lock":
+            from pytest_deppolicy.sources.poetryproject import poetry_declared
+
+            lines += poetry_declared(pyproject, inputs, extras, groups, main=main)
         found = tuple(entries(lines, pyproject))
     except DepPolicyError:
         return None

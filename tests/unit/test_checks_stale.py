@@ -224,3 +224,142 @@ def test_groups_named_without_the_main_one_leave_the_projects_dependencies_out(
     assert [m.split(" declared")[0] for m in stale(root, groups=f"{main} {others}")] == [
         "stray>=1.0"
     ]
+
+
+# --- a project written for Poetry 1: its dependencies only in Poetry's own tables ---------
+
+POETRY_1 = """\
+[tool.poetry]
+name = "poetrydemo"
+version = "0.1.0"
+description = ""
+authors = []
+package-mode = false
+
+[tool.poetry.dependencies]
+python = ">=3.9"
+beta = "^1.0"
+winonly = {version = ">=1.0", markers = "sys_platform == 'win32'"}
+gamma = {version = "^1.0", extras = ["fast"], optional = true}
+
+[tool.poetry.extras]
+fast = ["gamma"]
+
+[tool.poetry.group.dev.dependencies]
+devkit = ">=1.0"
+delta = {version = ">=2.0", markers = "platform_python_implementation == 'CPython'"}
+
+[tool.poetry.group.docs]
+optional = true
+
+[tool.poetry.group.docs.dependencies]
+docsy = "~1.0"
+"""
+
+
+def poetry_1_project(tmp_path: Path) -> Path:
+    """The Poetry project of tests/data/locks, its pyproject.toml written for Poetry 1."""
+    root = tool_project(tmp_path, "poetry")
+    (root / "pyproject.toml").write_text(POETRY_1, encoding="utf-8")
+    return root
+
+
+def line_of(path: Path, text: str) -> int:
+    return 1 + path.read_text(encoding="utf-8").split(text)[0].count("\n")
+
+
+def test_a_poetry_1_project_edited_after_locking(tmp_path: Path) -> None:
+    root = poetry_1_project(tmp_path)
+    pyproject = root / "pyproject.toml"
+    assert stale(root) == []
+    edit(pyproject, 'beta = "^1.0"', 'beta = "^2.0"\nstray = {version = "*", extras = ["x"]}')
+    assert stale(root) == [
+        f"beta<3.0,>=2.0 declared by pyproject.toml:{line_of(pyproject, 'beta')}, "
+        "poetry.lock locks 1.0: relock with poetry lock",
+        f"stray[x] declared by pyproject.toml:{line_of(pyproject, 'stray')}, "
+        "poetry.lock does not lock it: relock with poetry lock",
+    ]
+
+
+@pytest.mark.parametrize(
+    "beta",
+    ['"^1.0"', '"~1"', '">=0.5 <2"', '"1.0.*"', '"1.0"', '{version = "^1", python = ">=3.9"}'],
+)
+def test_a_poetry_constraint_the_lock_satisfies_is_no_stale_lock(tmp_path: Path, beta: str) -> None:
+    root = poetry_1_project(tmp_path)
+    edit(root / "pyproject.toml", 'beta = "^1.0"', f"beta = {beta}")
+    assert stale(root) == []
+
+
+def test_a_poetry_group_is_checked_only_when_selected(tmp_path: Path) -> None:
+    root = poetry_1_project(tmp_path)
+    pyproject = root / "pyproject.toml"
+    edit(pyproject, 'devkit = ">=1.0"', 'devkit = ">=1.0"\nlinty = "*"')
+    edit(pyproject, 'docsy = "~1.0"', 'docsy = "~1.0"\nsphinxish = "^7"')
+    # as poetry sync: main and every group not optional (dev), not docs
+    assert [m.split(" declared")[0] for m in stale(root)] == ["linty"]
+    assert stale(root, groups="main") == []
+    assert [m.split(" declared")[0] for m in stale(root, groups="docs")] == ["sphinxish<8,>=7"]
+    edit(pyproject, 'beta = "^1.0"', 'beta = "^1.0"\nstray = "*"')
+    assert [m.split(" declared")[0] for m in stale(root, groups="dev")] == ["linty"]
+    assert [m.split(" declared")[0] for m in stale(root, groups="main dev")] == ["stray", "linty"]
+
+
+def test_the_legacy_dev_dependencies_are_the_dev_group(tmp_path: Path) -> None:
+    root = poetry_1_project(tmp_path)
+    pyproject = root / "pyproject.toml"
+    edit(pyproject, "[tool.poetry.group.dev.dependencies]", "[tool.poetry.dev-dependencies]")
+    assert stale(root) == []
+    edit(pyproject, 'devkit = ">=1.0"', 'devkit = ">=2.0"')
+    assert stale(root) == [
+        f"devkit>=2.0 declared by pyproject.toml:{line_of(pyproject, 'devkit')}, "
+        "poetry.lock locks 1.0: relock with poetry lock"
+    ]
+    assert stale(root, groups="main") == []
+
+
+def test_an_optional_poetry_dependency_is_checked_only_with_its_extra(tmp_path: Path) -> None:
+    root = poetry_1_project(tmp_path)
+    pyproject = root / "pyproject.toml"
+    edit(
+        pyproject,
+        "optional = true}",
+        'optional = true}\nlater = {version = ">=1", optional = true}',
+    )
+    edit(pyproject, 'fast = ["gamma"]', 'fast = ["gamma", "later"]')
+    assert stale(root) == []
+    assert [m.split(" declared")[0] for m in stale(root, extras="fast")] == ["later>=1"]
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('python = ">=3.9"', 'python = "^2.7"'),  # the Python rule, never a stale lock
+        ('python = ">=3.9"', 'python = ">=3.9"\npoetrydemo = "^9"'),  # the project itself
+        ('beta = "^1.0"', 'beta = "^2.0 || ^3.0"'),  # a union: the name alone is checked
+        ('beta = "^1.0"', 'beta = "<>2.0"'),  # an unknown operator
+        ('beta = "^1.0"', 'beta = "^1.0"\nstray = {version = "*", python = "~2.7 || ^3.6"}'),
+        ('beta = "^1.0"', 'beta = "^1.0"\nstray = [{version = "1", python = "<3"}]'),
+        ('beta = "^1.0"', 'beta = "^1.0"\nstray = {version = "*", platform = "win32"}'),
+        ('beta = "^1.0"', 'beta = "^1.0"\nstray = {version = "*", markers = "not a marker"}'),
+    ],
+)
+def test_what_cannot_be_a_false_alarm_is_no_stale_lock(tmp_path: Path, old: str, new: str) -> None:
+    root = poetry_1_project(tmp_path)
+    edit(root / "pyproject.toml", old, new)
+    assert stale(root) == []
+
+
+def test_poetry_tables_are_not_read_where_project_declares_the_dependencies(
+    tmp_path: Path,
+) -> None:
+    """A Poetry 2 project keeps ``[project] dependencies``: Poetry's tables only enrich it."""
+    root = tool_project(tmp_path, "poetry")
+    pyproject = root / "pyproject.toml"
+    edit(pyproject, 'devkit = ">=1.0"', 'devkit = ">=1.0"\nlinty = "*"')
+    edit(
+        pyproject,
+        "package-mode = false\n",
+        'package-mode = false\n\n[tool.poetry.dependencies]\nstray = "*"\n',
+    )
+    assert stale(root) == []

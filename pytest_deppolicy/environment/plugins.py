@@ -50,8 +50,10 @@ def _declares_pytest11(path: str) -> bool:
 
 def _has_entry(text: str, wanted: str) -> bool:
     """Whether the group ``wanted`` has an entry, read as ``importlib.metadata`` reads an
-    ``entry_points.txt`` (its ``Sectioned``): stripped lines, ``#`` comments, ``[group]``
-    headers taken verbatim between the brackets, ``name = value`` entries."""
+    ``entry_points.txt`` since Python 3.10 (its ``Sectioned``): stripped lines, ``#``
+    comments, ``[group]`` headers taken verbatim between the brackets, ``name = value``
+    entries.  (3.9's configparser also takes ``;`` for a comment and an indented line for a
+    continuation, which no installer writes.)"""
     group = None
     for line in map(str.strip, text.splitlines()):
         if not line or line.startswith("#"):

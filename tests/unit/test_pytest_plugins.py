@@ -3,6 +3,7 @@ them (entry points of the ``pytest11`` group), without parsing every entry_point
 
 from __future__ import annotations
 
+import sys
 from importlib.metadata import distributions
 from pathlib import Path
 
@@ -26,6 +27,12 @@ ENTRY_POINTS = {
 }
 
 
+# Python 3.9's importlib.metadata reads entry_points.txt with configparser, where ";" starts
+# a comment and an indented line continues the one before; 3.10 and later read them as the
+# plugin does. Files written by setuptools, flit, hatchling or pip hold neither.
+READ_ALIKE_SINCE_3_10 = {"spaced", "semicolon"}
+
+
 def _site(tmp_path: Path) -> Path:
     site = tmp_path / "site"
     for name, text in ENTRY_POINTS.items():
@@ -46,8 +53,12 @@ def test_the_plugins_are_those_importlib_metadata_finds(tmp_path: Path) -> None:
         for dist in distributions(path=[str(site)])
         if any(point.group == "pytest11" for point in dist.entry_points)
     }
-    assert installed_pytest_plugins(list_paths([str(site)])) == expected
-    assert expected == {"plain", "spaced", "last", "crlf", "semicolon", "egg-plugin"}
+    found = installed_pytest_plugins(list_paths([str(site)]))
+    assert found == {"plain", "spaced", "last", "crlf", "semicolon", "egg-plugin"}
+    if sys.version_info >= (3, 10):
+        assert found == expected
+    else:
+        assert found - READ_ALIKE_SINCE_3_10 == expected - READ_ALIKE_SINCE_3_10
 
 
 @pytest.mark.parametrize("broken", [b"\xff\xfe[pytest11]\nx = y\n", b"[pytest11"])

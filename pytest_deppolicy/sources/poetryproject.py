@@ -3,9 +3,10 @@ the ``stale-lock`` check of a ``poetry.lock``.
 
 A project written for Poetry 1 declares its dependencies only in ``[tool.poetry.dependencies]``
 (the ``main`` group), ``[tool.poetry.group.NAME.dependencies]`` and the older
-``[tool.poetry.dev-dependencies]`` (the ``dev`` group).  Poetry reads them when ``[project]``
-declares neither ``dependencies`` nor ``optional-dependencies`` (poetry-core's
-``DependencyGroup.dependencies``, "legacy mode"); so does this module.
+``[tool.poetry.dev-dependencies]`` (the ``dev`` group).  Poetry reads the ``main`` group from
+there when ``[project]`` declares neither ``dependencies`` nor ``optional-dependencies``
+(poetry-core's ``DependencyGroup.dependencies``, "legacy mode"), and its other groups from
+these tables in any case; so does this module.
 
 Poetry's constraints (``^1.2``, ``~1.2``, ``1.2.*``, ``>=1.2 <2``, a bare ``1.2.3``) are
 translated by hand, as poetry-core's ``parse_constraint`` reads them: no library other than
@@ -65,7 +66,9 @@ def poetry_declared(
     main: bool,
 ) -> Lines:
     """The requirements Poetry's tables declare for the selection, each with the line of
-    its key; none when ``[project]`` declares the dependencies or nothing can be read.
+    its key; none when nothing can be read.  Where ``[project]`` declares the dependencies,
+    Poetry takes the ``main`` group from there (read elsewhere), and its own groups from
+    ``[tool.poetry.group.NAME]`` all the same.
 
     ``main`` says whether the ``main`` group is selected; ``groups`` are the other groups
     (``None``: what ``poetry sync`` installs, every group not marked ``optional = true``).
@@ -78,8 +81,10 @@ def poetry_declared(
     except (DepPolicyError, OSError, UnicodeDecodeError, ValueError):
         return []
     poetry = _table(_table(document, "tool"), "poetry")
-    if not poetry or _project_declares(document):
+    if not poetry:
         return []
+    if _project_declares(document):
+        main = False  # [project] declares the main group; Poetry's own groups still count
     skipped = {canonicalize_name("python"), *_own_names(document, poetry)}
     wanted = _optional_wanted(poetry, extras)
     found: Lines = []

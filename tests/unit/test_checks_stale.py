@@ -350,10 +350,11 @@ def test_what_cannot_be_a_false_alarm_is_no_stale_lock(tmp_path: Path, old: str,
     assert stale(root) == []
 
 
-def test_poetry_tables_are_not_read_where_project_declares_the_dependencies(
+def test_a_poetry_2_project_takes_main_from_project_and_its_groups_from_poetry(
     tmp_path: Path,
 ) -> None:
-    """A Poetry 2 project keeps ``[project] dependencies``: Poetry's tables only enrich it."""
+    """A Poetry 2 project keeps ``[project] dependencies`` (``[tool.poetry.dependencies]``
+    only enriches them), while its groups stay in ``[tool.poetry.group.NAME]``."""
     root = tool_project(tmp_path, "poetry")
     pyproject = root / "pyproject.toml"
     edit(pyproject, 'devkit = ">=1.0"', 'devkit = ">=1.0"\nlinty = "*"')
@@ -362,4 +363,9 @@ def test_poetry_tables_are_not_read_where_project_declares_the_dependencies(
         "package-mode = false\n",
         'package-mode = false\n\n[tool.poetry.dependencies]\nstray = "*"\n',
     )
-    assert stale(root) == []
+    line = pyproject.read_text().splitlines().index('linty = "*"') + 1
+    assert stale(root) == [
+        f"linty declared by pyproject.toml:{line}, poetry.lock does not lock it: "
+        "relock with poetry lock"
+    ]
+    assert stale(root, groups="main") == []

@@ -141,8 +141,10 @@ def _pipfile(
     except (DepPolicyError, OSError, UnicodeDecodeError, ValueError):
         return None
     lines: list[tuple[str, int | None]] = []
-    for category in sorted(groups or {"default"}):
-        table_name = _PIPFILE_TABLES.get(category, category)
+    # Categories compare by their normalised names, as the Pipfile.lock reader selects them.
+    tables = {canonicalize_name(name): name for name in document}
+    for category in sorted({canonicalize_name(group) for group in groups or {"default"}}):
+        table_name = tables.get(canonicalize_name(_PIPFILE_TABLES.get(category, category)), "")
         table = document.get(table_name)
         if isinstance(table, dict):
             lines += [

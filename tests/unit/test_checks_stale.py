@@ -208,6 +208,10 @@ def test_a_pipfile_edited_after_locking(tmp_path: Path) -> None:
     edit(root / "Pipfile", 'devkit = ">=1.0"', 'devkit = ">=1.0"\nlinty = "*"')
     assert stale(root) == stale(root, groups="default")
     assert len(stale(root, groups="default develop")) == 3
+    # Categories named as the Pipfile names them, in any spelling, as the lock reader takes them.
+    assert stale(root, groups="Packages dev_packages") == stale(root, groups="default develop")
+    edit(root / "Pipfile", 'docsy = ">=1.0"', 'docsy = ">=2.0"')
+    assert [m.split(" declared")[0] for m in stale(root, groups="DOCS")] == ["docsy>=2.0"]
 
 
 @pytest.mark.parametrize(

@@ -125,8 +125,9 @@ def _fix_facts(
 
 def _uv_synced_elsewhere(policy: Policy) -> frozenset[Path]:
     """The folders (rootdir, and each ``uv.lock``'s) whose ``uv sync`` would sync another
-    environment than this one: it syncs ``UV_PROJECT_ENVIRONMENT`` (relative to where the
-    command runs, rootdir) or the project's ``.venv``, never ``sys.prefix`` as such."""
+    environment than this one: it syncs ``UV_PROJECT_ENVIRONMENT`` (a relative one from the
+    project's folder, where its ``uv.lock`` is) or the project's ``.venv``, never
+    ``sys.prefix`` as such."""
     import os
     import sys
 
@@ -136,8 +137,7 @@ def _uv_synced_elsewhere(policy: Policy) -> frozenset[Path]:
     return frozenset(
         folder
         for folder in folders
-        if os.path.realpath(policy.rootdir / configured if configured else folder / ".venv")
-        != running
+        if os.path.realpath(folder / configured if configured else folder / ".venv") != running
     )
 
 

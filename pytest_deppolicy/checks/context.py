@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from pytest_deppolicy.checks.findings import Finding, Kind, Severity, Verdict
 from pytest_deppolicy.policy import display_path
-from pytest_deppolicy.sources._pep508 import marker_holds
+from pytest_deppolicy.sources._pep508 import marker_applies
 
 if TYPE_CHECKING:
     from packaging.markers import Marker
@@ -47,7 +47,7 @@ class Context:
         return name is not None and name in self.settings.ignore
 
     def applies(self, marker: Marker | None) -> bool:
-        return marker is None or marker_holds(marker, self.environment.interpreter.environment)
+        return marker is None or marker_applies(marker, self.environment.interpreter.environment)
 
     def rule_location(self, rule: PythonRule) -> str:
         if rule.path is None:

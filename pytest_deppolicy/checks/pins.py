@@ -180,16 +180,27 @@ def _version_findings(
     context: Context, entry: Entry, name: NormalizedName, dist: Distribution
 ) -> Iterator[Finding]:
     assert dist.version is not None
-    if _pinned_as_installed(entry.specifier, dist.raw_version) or _a_variant(entry, dist.version):
+    match_local = context.settings.match_local_version
+    if entry.variants:
+        problem = _variants_problem(entry, dist.version, match_local)
+    elif _pinned_as_installed(entry.specifier, dist.raw_version):
         return
-    problem = version_problem(entry.specifier, dist.version, context.settings.match_local_version)
+    else:
+        problem = version_problem(entry.specifier, dist.version, match_local)
     if problem is not None:
         yield context.finding(entry, Kind.VERSION_MISMATCH, name, str(dist.version), problem)
 
 
-def _a_variant(entry: Entry, installed: Version) -> bool:
-    """Whether ``installed`` is one of the build variants a lock pins (see ``Entry.variants``)."""
-    return any(Version(variant) == installed for variant in entry.variants)
+def _variants_problem(entry: Entry, installed: Version, match_local: bool) -> str | None:
+    """An entry merged from a lock's builds of one release (see ``Entry.variants``): any of
+    them does; with local labels matched, nothing else of that release does, the plain
+    release included."""
+    if any(Version(variant) == installed for variant in entry.variants):
+        return None
+    problem = version_problem(entry.specifier, installed, match_local)
+    if problem is None and match_local:
+        return f"{installed} installed: another build variant"
+    return problem
 
 
 def _pinned_as_installed(specifier: SpecifierSet, installed: str) -> bool:

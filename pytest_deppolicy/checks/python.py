@@ -13,7 +13,7 @@ from packaging.version import Version
 from pytest_deppolicy.checks.context import unverifiable
 from pytest_deppolicy.checks.findings import Finding, Kind, Severity
 from pytest_deppolicy.policy import display_path
-from pytest_deppolicy.sources._pep508 import marker_holds
+from pytest_deppolicy.sources._pep508 import marker_applies
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
@@ -102,7 +102,7 @@ def served_by_other_pins(policy: Policy, environment: Mapping[str, str]) -> Serv
         found: set[str] = set()
         for source in policy.sources:
             pins = [e for e in source.entries if e.name == name and not e.constraint]
-            here = [e for e in pins if e.marker is None or marker_holds(e.marker, environment)]
+            here = [e for e in pins if e.marker is None or marker_applies(e.marker, environment)]
             others = [e for e in pins if e not in here and e.marker is not None]
             others += [e for e in source.elsewhere if e.name == name and e.marker is not None]
             if here:
@@ -118,7 +118,7 @@ def _marker_holds_on(entry: Entry, environment: Mapping[str, str], minor: str) -
     for patch in range(31):
         python = {"python_version": minor, "python_full_version": f"{minor}.{patch}"}
         try:
-            if marker_holds(entry.marker, {**environment, **python}):
+            if marker_applies(entry.marker, {**environment, **python}):
                 return True
         except (ValueError, KeyError, TypeError):  # a lock's extras/dependency_groups marker
             return False

@@ -24,7 +24,7 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import NormalizedName, canonicalize_name
 
 from pytest_deppolicy.environment.inventory import Distribution
-from pytest_deppolicy.sources._pep508 import NAME, VALID_NAME, marker_holds
+from pytest_deppolicy.sources._pep508 import NAME, VALID_NAME, marker_applies
 
 _SIMPLE = re.compile(
     rf"""^\s*(?P<name>{NAME})\s*
@@ -194,7 +194,7 @@ class DependencyReader:
         return verdict
 
     def _work_out(self, marker: str, extra: str) -> bool:
-        return marker_holds(_marker(marker), self._environment, extra)
+        return marker_applies(_marker(marker), self._environment, extra)
 
 
 def _dependency(parsed: ParsedLine) -> Dependency:

@@ -138,7 +138,21 @@ def _redacted(match: re.Match[str]) -> str:
 
 
 def marker_holds(marker: Marker, environment: Mapping[str, str], extra: str = "") -> bool:
-    """Whether a requirement's marker holds in ``environment`` with ``extra`` (``""``: none)."""
+    """Whether a requirement's marker holds in ``environment`` with ``extra`` (``""``: none);
+    raises ``ValueError`` for a marker that parses but cannot be evaluated here (a lock
+    reader reports it at its line)."""
     context = dict(environment)
     context["extra"] = extra
     return marker.evaluate(context)
+
+
+def marker_applies(marker: Marker, environment: Mapping[str, str], extra: str = "") -> bool:
+    """:func:`marker_holds` for the checks: a marker that parses but cannot be evaluated
+    here does not hold.  That is ``python_version ~= '3'`` (``UndefinedComparison``), or,
+    with packaging 22, ``platform_release >= '5'`` on a kernel whose release is no PEP 440
+    version (``InvalidVersion``).  pip would stop on it; a check leaves the requirement out
+    rather than fail or guess."""
+    try:
+        return marker_holds(marker, environment, extra)
+    except ValueError:  # UndefinedComparison, UndefinedEnvironmentName, InvalidVersion
+        return False

@@ -88,7 +88,8 @@ def poetry_declared(
     skipped = {canonicalize_name("python"), *_own_names(document, poetry)}
     wanted = _optional_wanted(poetry, extras)
     found: Lines = []
-    for table, dependencies in _selected_tables(poetry, groups, main=main):
+    pep735 = _pep735_groups(document)
+    for table, dependencies in _selected_tables(poetry, groups, main=main, pep735=pep735):
         for name, value in dependencies.items():
             key = canonicalize_name(name)
             if key in skipped or (_is_optional(value) and key not in wanted):
@@ -126,17 +127,33 @@ def _is_optional(value: object) -> bool:
 
 
 def _selected_tables(
-    poetry: dict[str, Any], groups: frozenset[str] | None, *, main: bool
+    poetry: dict[str, Any],
+    groups: frozenset[str] | None,
+    *,
+    main: bool,
+    pep735: frozenset[str],
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Each selected dependency table, with its TOML name."""
+    """Each selected dependency table, with its TOML name.  A group that PEP 735's
+    ``[dependency-groups]`` declares (non-empty) is taken from there: Poetry's table of the
+    same group then only adds details to those requirements, as ``[tool.poetry.dependencies]``
+    does to ``[project]``'s (poetry-core's ``DependencyGroup.dependencies``)."""
     if main:
         yield "tool.poetry.dependencies", _table(poetry, "dependencies")
-    selected = _selected_groups(poetry, groups)
+    selected = _selected_groups(poetry, groups) - pep735
     if "dev" in selected:
         yield "tool.poetry.dev-dependencies", _table(poetry, "dev-dependencies")
     for name, group in _table(poetry, "group").items():
         if canonicalize_name(name) in selected and isinstance(group, dict):
             yield f"tool.poetry.group.{name}.dependencies", _table(group, "dependencies")
+
+
+def _pep735_groups(document: dict[str, Any]) -> frozenset[str]:
+    """The groups ``[dependency-groups]`` declares with at least one item, normalised."""
+    return frozenset(
+        canonicalize_name(name)
+        for name, items in _table(document, "dependency-groups").items()
+        if isinstance(items, list) and items
+    )
 
 
 def _selected_groups(poetry: dict[str, Any], groups: frozenset[str] | None) -> set[str]:

@@ -159,6 +159,28 @@ def test_match_local_version_accepts_any_build_a_lock_merged(
     assert messages(run(root, site_dir, [merged])) == []
 
 
+def test_match_local_version_wants_one_of_the_builds_a_lock_merged(
+    root: Path, tmp_path: Path
+) -> None:
+    """The plain release is none of the builds: with local labels matched, it is another
+    build variant (without, ``==2.1.0`` accepts it, as PEP 440 says)."""
+    site = tmp_path / "plain-site"
+    write_dist(site, "torch", "2.1.0")
+    merged = Entry(
+        name=canonicalize_name("torch"),
+        source=root / "poetry.lock",
+        line=1,
+        text="torch==2.1.0+cpu or torch==2.1.0+cu118",
+        specifier=SpecifierSet("==2.1.0"),
+        variants=("2.1.0+cpu", "2.1.0+cu118"),
+    )
+    assert messages(run(root, site, [merged], match_local_version=True)) == [
+        "torch==2.1.0+cpu or torch==2.1.0+cu118 required by poetry.lock:1, "
+        "2.1.0 installed: another build variant"
+    ]
+    assert messages(run(root, site, [merged])) == []
+
+
 def test_every_problem_is_reported(root: Path, site_dir: Path) -> None:
     entries = [entry(root, "alpha==2", 1), entry(root, "nope", 2), entry(root, "torch<2", 3)]
     assert [f.kind for f in run(root, site_dir, entries).findings] == [

@@ -335,6 +335,20 @@ def test_an_optional_poetry_dependency_is_checked_only_with_its_extra(tmp_path: 
     assert [m.split(" declared")[0] for m in stale(root, extras="fast")] == ["later>=1"]
 
 
+def test_a_poetry_group_that_pep_735_declares_is_taken_from_there(tmp_path: Path) -> None:
+    """Poetry 2.2: where ``[dependency-groups]`` declares a group, Poetry's table of that
+    group only adds details (a source, a marker) to it; names only there are not locked."""
+    root = tool_project(tmp_path, "poetry")
+    pyproject = root / "pyproject.toml"
+    edit(pyproject, 'devkit = ">=1.0"', 'devkit = ">=1.0"\nlinty = "*"')
+    edit(
+        pyproject,
+        "[tool.poetry]\n",
+        '[dependency-groups]\ndev = ["devkit>=1.0"]\n\n[tool.poetry]\n',
+    )
+    assert stale(root) == []
+
+
 @pytest.mark.parametrize(
     ("old", "new"),
     [
@@ -346,6 +360,11 @@ def test_an_optional_poetry_dependency_is_checked_only_with_its_extra(tmp_path: 
         ('beta = "^1.0"', 'beta = "^1.0"\nstray = [{version = "1", python = "<3"}]'),
         ('beta = "^1.0"', 'beta = "^1.0"\nstray = {version = "*", platform = "win32"}'),
         ('beta = "^1.0"', 'beta = "^1.0"\nstray = {version = "*", markers = "not a marker"}'),
+        # parses, but packaging cannot evaluate it (UndefinedComparison): was a traceback
+        (
+            'beta = "^1.0"',
+            'beta = "^1.0"\nstray = {version = "*", markers = "python_version ~= \'3\'"}',
+        ),
     ],
 )
 def test_what_cannot_be_a_false_alarm_is_no_stale_lock(tmp_path: Path, old: str, new: str) -> None:

@@ -12,6 +12,7 @@ from pytest_deppolicy.sources._pep508 import (
     VCS_SCHEMES,
     is_full_commit,
     is_valid_name,
+    marker_applies,
     marker_holds,
     normalise_url,
     path_to_url,
@@ -243,6 +244,24 @@ MARKERS = {
 @pytest.mark.parametrize(("marker", "extra", "holds"), MARKERS.values(), ids=MARKERS)
 def test_marker_holds(marker: str, extra: str, holds: bool) -> None:
     assert marker_holds(Marker(marker), {"os_name": "posix"}, extra) is holds
+
+
+@pytest.mark.parametrize(
+    ("marker", "environment"),
+    [
+        ("python_version ~= '3'", {"python_version": "3.11"}),  # UndefinedComparison
+        ("platform_release >= '5'", {"platform_release": "6.18.44-fc-v1300"}),  # packaging 22
+    ],
+)
+def test_a_marker_that_cannot_be_evaluated_does_not_hold(
+    marker: str, environment: dict[str, str]
+) -> None:
+    assert marker_applies(Marker(marker), environment) is False
+
+
+def test_a_lock_reader_is_told_a_marker_cannot_be_evaluated() -> None:
+    with pytest.raises(ValueError, match="Undefined"):
+        marker_holds(Marker("python_version ~= '3'"), {"python_version": "3.11"})
 
 
 def test_marker_holds_leaves_the_environment_as_it_was() -> None:

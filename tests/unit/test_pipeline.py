@@ -234,3 +234,30 @@ def test_uv_sync_is_told_to_sync_the_checked_environment(
     else:
         monkeypatch.setenv("UV_PROJECT_ENVIRONMENT", project_environment)
     assert restore_line(run(root, None)) == expected
+
+
+@pytest.mark.parametrize(
+    ("prefix", "expected"),
+    [
+        ("sub/.venv-ci", "uv sync --inexact --project sub"),
+        (".venv-ci", "uv sync --inexact --active --project sub"),
+    ],
+)
+def test_a_relative_project_environment_is_the_lock_folder_s(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefix: str, expected: str
+) -> None:
+    """uv joins a relative ``UV_PROJECT_ENVIRONMENT`` to the project's folder (where its
+    ``uv.lock`` is), not to the folder the command runs in."""
+    root = tmp_path / "project"
+    (root / "sub").mkdir(parents=True)
+    (root / prefix).mkdir(parents=True)
+    (root / "sub" / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\ndependencies = ["alpha"]\n'
+    )
+    (root / "sub" / "uv.lock").write_text(UV_LOCK)
+    write_dist(tmp_path / "site", "alpha", "1.0", installer="uv")
+    monkeypatch.setattr(sys, "prefix", str(root / prefix))
+    monkeypatch.setenv("UV_PROJECT_ENVIRONMENT", ".venv-ci")
+    given = {**GIVEN, "requirements": Given(["sub/uv.lock"], "deppolicy_requirements")}
+    outcome = pipeline.run(given, Context(root, root, [str(tmp_path / "site")]), None)
+    assert restore_line(outcome) == expected

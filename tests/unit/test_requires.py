@@ -276,7 +276,7 @@ def test_each_verdict_is_worked_out_once(monkeypatch: pytest.MonkeyPatch) -> Non
         worked_out[f"{extra}|{marker}"] += 1
         return marker_holds(marker, environment, extra)
 
-    monkeypatch.setattr(requires, "marker_holds", counting)
+    monkeypatch.setattr(requires, "marker_applies", counting)
     deps = reader()
     lines = ("alpha>=1; extra == 'docs'", "beta>=1; extra == 'docs'")
     dependencies = deps.of(dist("app", "1.0", *lines))

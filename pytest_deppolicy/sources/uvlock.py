@@ -1041,6 +1041,7 @@ def _elsewhere(lock: _Lock, walked: _Walked) -> tuple[Entry, ...]:
             continue
         text = edge.marker.rewritten(walked.active, (_HOLDS, _FAILS))
         markers.setdefault(edge.target, {})[f"({text.strip()})"] = None
+    _add_forks(lock, walked, names, markers)
     found = []
     for index, texts in sorted(markers.items()):
         marker = _requirement_marker(" or ".join(texts))
@@ -1048,6 +1049,22 @@ def _elsewhere(lock: _Lock, walked: _Walked) -> tuple[Entry, ...]:
             entry = _entry(lock.packages[index], set(), lock.layout)
             found.append(entry._replace(marker=marker))
     return tuple(found)
+
+
+def _add_forks(
+    lock: _Lock, walked: _Walked, names: set[NormalizedName], markers: dict[int, dict[str, None]]
+) -> None:
+    """Another version of a chosen package that no edge reached from here names with a
+    marker, under its own ``resolution-markers``: the forks of a universal lock it is
+    installed in (idna 3.20 where ``python_full_version < '3.10'``, reached through packages
+    that exist only in that fork, by edges without markers)."""
+    for index, package in enumerate(lock.packages):
+        if index in walked.chosen or index in markers or package.name not in names:
+            continue
+        for fork in package.fork_markers:
+            if not fork.conflicts_only:
+                text = fork.rewritten(walked.active, (_HOLDS, _FAILS))
+                markers.setdefault(index, {})[f"({text.strip()})"] = None
 
 
 def _requirement_marker(text: str) -> Marker | None:

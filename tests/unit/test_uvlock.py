@@ -17,11 +17,14 @@ from typing import Any, cast
 import pytest
 from packaging.markers import Marker, default_environment
 from packaging.specifiers import SpecifierSet
+from packaging.version import Version
 
 from pytest_deppolicy._compat import tomllib
+from pytest_deppolicy.checks import evaluate
 from pytest_deppolicy.checks.findings import Kind
 from pytest_deppolicy.config.options import Mode
 from pytest_deppolicy.config.settings import PythonRule, Settings
+from pytest_deppolicy.environment.interpreter import Interpreter
 from pytest_deppolicy.errors import DepPolicyError, LockFileError
 from pytest_deppolicy.inputs import Inputs
 from pytest_deppolicy.policy import build_policy
@@ -29,7 +32,15 @@ from pytest_deppolicy.sources import read_source
 from pytest_deppolicy.sources._pep508 import marker_holds
 from pytest_deppolicy.sources.records import Entry, Reading, Source
 from pytest_deppolicy.sources.uvlock import LockedPackage, _EdgeMarker, locked_packages, read
-from tests.helpers import DATA, evaluate_in, marker_error, policy_of, vcs_url, write_dist
+from tests.helpers import (
+    DATA,
+    environment_of,
+    evaluate_in,
+    marker_error,
+    policy_of,
+    vcs_url,
+    write_dist,
+)
 
 LOCKS = DATA / "locks"
 UV = LOCKS / "uv"
@@ -773,6 +784,40 @@ def test_the_other_pins_silence_the_requires_python_warning(tmp_path: Path) -> N
 
     assert kinds(source) == []
     assert kinds(source._replace(elsewhere=())) == [(Kind.REQUIRES_PYTHON, "numpy")]
+
+
+FORKED = UV / "forked" / "uv.lock"  # written by uv from PyPI: see tests/data/locks/README.md
+
+
+def test_a_fork_s_own_versions_are_the_other_pythons_pins() -> None:
+    """idna 3.20 serves Python 3.9 through requests 2.32.5, a package of that fork alone,
+    by an edge without a marker: its own resolution-markers say where it is installed."""
+    source = read_lock(FORKED, env=environment("3.12.1"))
+    chosen = {e.text for e in source.entries}
+    assert {"idna==3.21", "pluggy==1.7.0", "click==8.5.1"} <= chosen
+    elsewhere = {e.text: str(e.marker) for e in source.elsewhere}
+    for pin in ("idna==3.20", "iniconfig==2.1.0", "pluggy==1.6.0", "click==8.1.8"):
+        assert elsewhere[pin] == 'python_full_version < "3.10"', pin
+    assert not chosen & set(elsewhere)
+
+
+def test_a_fork_s_own_versions_silence_the_requires_python_warning(tmp_path: Path) -> None:
+    """On Python 3.12: idna 3.21 needs 3.10, and the lock serves 3.9 with idna 3.20."""
+    python_312 = environment("3.12.1")
+    source = read_lock(FORKED, env=python_312)
+    site = tmp_path / "site"
+    write_dist(site, "idna", "3.21", requires_python=">=3.10")
+    declared = PythonRule(SpecifierSet(">=3.9"), "pyproject.toml")
+    settings = Settings(mode=Mode.FAIL, rootdir=FORKED.parent, python_rule=declared)
+    interpreter = Interpreter(Version("3.12.1"), "cpython", python_312)
+
+    def kinds(lock: Source) -> list[tuple[Kind, str | None]]:
+        policy = build_policy(settings, [lock], Inputs({}))
+        evaluation = evaluate(policy, environment_of(site, interpreter=interpreter))
+        return [(f.kind, f.name) for f in evaluation.findings if f.name == "idna"]
+
+    assert kinds(source) == []
+    assert kinds(source._replace(elsewhere=())) == [(Kind.REQUIRES_PYTHON, "idna")]
 
 
 def test_the_other_builds_of_the_torch_split(tmp_path: Path) -> None:

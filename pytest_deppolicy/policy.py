@@ -34,7 +34,11 @@ from pytest_deppolicy.sources.pyproject import (
 from pytest_deppolicy.sources.records import Entry, Reading, Source
 
 PYTHON_VERSION_FILE = ".python-version"
-_VERSION_IN_FILE = re.compile(r"^(?:python|cpython)?-?(\d+(?:\.\d+){0,2})(?:[/\s].*)?$")
+# What pyenv and uv write in .python-version: a Python version (3.12, 3.12.1), maybe after an
+# implementation (cpython@3.12, cpython-3.12.1-linux-x86_64-gnu, python3.12, pypy3.10-7.3.12)
+# and before a build, a platform or a virtualenv (3.12-dev, 3.13t, 3.12.1/envs/x, " # note").
+_VERSION_IN_FILE = re.compile(r"(?:c?python|pypy)?[@-]?([23](?:\.\d+){0,2})(?![.\d])")
+_STATES_A_VERSION = re.compile(r"(?:\d|c?python|pypy)", re.IGNORECASE)
 
 
 class LocalProject(NamedTuple):
@@ -249,9 +253,16 @@ def python_version_file_rule(path: Path, inputs: Inputs | None = None) -> Python
     return None
 
 
-def _version_file_rule(line: str, path: Path, number: int) -> PythonRule:
-    match = _VERSION_IN_FILE.match(line)
+def _version_file_rule(line: str, path: Path, number: int) -> PythonRule | None:
+    """The rule of a ``.python-version`` line; ``None`` where it names no Python version
+    (pyenv's ``system``, a virtualenv's or another distribution's name)."""
+    first = line.split(":")[0].strip()  # pyenv: several versions, the first is the default
+    if first.startswith(("<", ">", "=", "!", "~")):  # uv: a specifier such as >=3.12
+        return _version_file_specifier(first, first, path, number)
+    match = _VERSION_IN_FILE.match(first.lower())
     if match is None:
+        if _STATES_A_VERSION.match(first) is None:
+            return None
         raise SettingsError(
             f"cannot read a Python version from {line!r}",
             path=path,
@@ -260,10 +271,14 @@ def _version_file_rule(line: str, path: Path, number: int) -> PythonRule:
         )
     version = match.group(1)
     text = f"=={version}.*" if version.count(".") < 2 else f"=={version}"
+    return _version_file_specifier(text, version, path, number)
+
+
+def _version_file_specifier(text: str, shown: str, path: Path, number: int) -> PythonRule:
     try:
         specifier = SpecifierSet(text)
-    except InvalidSpecifier:  # pragma: no cover - the regex only admits valid versions
-        raise SettingsError(f"invalid version {version!r}", path=path, line=number) from None
+    except InvalidSpecifier:
+        raise SettingsError(f"invalid version {shown!r}", path=path, line=number) from None
     return PythonRule(specifier, PYTHON_VERSION_FILE, path, number)
 
 

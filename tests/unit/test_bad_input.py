@@ -707,8 +707,8 @@ def test_requirements_that_are_a_symlink_loop(root: Path) -> None:
 
 PROJECT_FILE_CASES = {
     "python-version file: not a version": (
-        {".python-version": "# pyenv\n\nsystem\n"},
-        ".python-version:3: cannot read a Python version from 'system' "
+        {".python-version": "# pyenv\n\n3.11.x\n"},
+        ".python-version:3: cannot read a Python version from '3.11.x' "
         "(write a version such as 3.11 or 3.11.7)",
     ),
     "python-version file: binary garbage": (

@@ -366,8 +366,8 @@ PROJECT_ERRORS: dict[str, tuple[str, str | bytes, str]] = {
     ),
     ".python-version: not a version": (
         ".python-version",
-        "# pyenv\n\nsystem\n",
-        f".python-version:3: cannot read a Python version from 'system' ({VERSION_HINT})",
+        "# pyenv\n\n3.11.x\n",
+        f".python-version:3: cannot read a Python version from '3.11.x' ({VERSION_HINT})",
     ),
     ".python-version: binary garbage": (
         ".python-version",
@@ -408,6 +408,15 @@ VERSION_FILES: dict[str, tuple[str, str, int]] = {
     "a comment after a space": ("3.11 # pinned", "==3.11.*", 1),
     "comments and blank lines first": ("# pyenv\n\n  3.9  \n", "==3.9.*", 3),
     "the first of several": ("3.10\n3.11\n", "==3.10.*", 1),
+    "pyenv: the first of several on a line": ("3.12.1:3.11.7", "==3.12.1", 1),
+    "pyenv: a dev build": ("3.12-dev", "==3.12.*", 1),
+    "pyenv: pypy": ("pypy3.10-7.3.12", "==3.10.*", 1),
+    "free-threaded": ("3.13t", "==3.13.*", 1),
+    "uv python pin: cpython@": ("cpython@3.12", "==3.12.*", 1),
+    "uv python pin: a key": ("cpython-3.12.1-linux-x86_64-gnu", "==3.12.1", 1),
+    "uv python pin: any": ("cpython-3.12-any-any-any", "==3.12.*", 1),
+    "uv python pin: a specifier": (">=3.12", ">=3.12", 1),
+    "uv python pin: pypy@": ("pypy@3.10", "==3.10.*", 1),
 }
 
 
@@ -426,14 +435,23 @@ def test_python_version_file_without_a_version(root: Path, text: str) -> None:
     assert python_version_file_rule(write(root / ".python-version", text)) is None
 
 
-@pytest.mark.parametrize("text", ["system", "pypy3.10", "3.11.7.1", "3.13t", "v3.11", "3.11.x"])
-def test_python_version_file_that_states_no_version(root: Path, text: str) -> None:
+@pytest.mark.parametrize("text", ["3.11.7.1", "3.11.x", "4.0", "python3.x", ">=three"])
+def test_python_version_file_that_cannot_be_read(root: Path, text: str) -> None:
     path = write(root / ".python-version", f"{text}\n")
     with pytest.raises(SettingsError) as caught:
         python_version_file_rule(path)
-    assert str(caught.value) == (
-        f"{path}:1: cannot read a Python version from {text!r} ({VERSION_HINT})"
+    assert str(caught.value) in (
+        f"{path}:1: cannot read a Python version from {text!r} ({VERSION_HINT})",
+        f"{path}:1: invalid version {text!r}",
     )
+
+
+@pytest.mark.parametrize(
+    "text", ["system", "myproject-env", "anaconda3-2024.02-1", "graalpy-24.1.0", "v3.11"]
+)
+def test_python_version_file_that_names_no_python_version(root: Path, text: str) -> None:
+    """pyenv's ``system``, a virtualenv's name, another distribution: no rule to check."""
+    assert python_version_file_rule(write(root / ".python-version", f"{text}\n")) is None
 
 
 # --- display_path -------------------------------------------------------------------------

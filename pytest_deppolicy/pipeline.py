@@ -12,7 +12,7 @@ checks.
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -145,41 +145,47 @@ def _declared_default_groups(policy: Policy, inputs: Inputs) -> dict[Path, froze
     """For each ``pyproject.toml`` source read without configured groups, the groups its
     reader selected (``sources.declared``: a uv project's default groups), which ``uv pip
     install -r pyproject.toml`` installs only when they are named."""
-    from pytest_deppolicy.errors import DepPolicyError
+    if policy.settings.groups is not None:
+        return {}
     from pytest_deppolicy.sources.pyproject import read_declared
 
-    found: dict[Path, frozenset[str]] = {}
-    if policy.settings.groups is not None:
-        return found
-    for source in policy.sources:
-        if source.format != "pyproject" or source.problem is not None:
-            continue
-        try:
-            declared = read_declared(source.path, inputs)
-        except DepPolicyError:  # pragma: no cover - read once already, by its reader
-            continue
-        found[source.path] = frozenset(declared.uv_default_groups or ()) & declared.groups.keys()
-    return found
+    def default_groups(path: Path) -> frozenset[str]:
+        declared = read_declared(path, inputs)
+        return frozenset(declared.uv_default_groups or ()) & declared.groups.keys()
+
+    return _per_source(policy, "pyproject", default_groups)
 
 
 def _pdm_dev_groups(policy: Policy, inputs: Inputs) -> dict[Path, frozenset[str]]:
     """For each ``pdm.lock`` source, when groups are configured, the dev groups of the
     ``pyproject.toml`` beside it, which ``pdm sync -G`` adds unless one is named."""
-    from pytest_deppolicy.errors import DepPolicyError
+    if policy.settings.groups is None:
+        return {}
     from pytest_deppolicy.sources.pdmlock import _declared  # the reader's own reading
 
+    def dev_groups(path: Path) -> frozenset[str] | None:
+        declared = _declared(path, inputs)
+        return None if declared is None else frozenset(declared[1])
+
+    return _per_source(policy, "pdm.lock", dev_groups)
+
+
+def _per_source(
+    policy: Policy, source_format: str, read: Callable[[Path], frozenset[str] | None]
+) -> dict[Path, frozenset[str]]:
+    """``read`` of each readable source of ``source_format``, by its path."""
+    from pytest_deppolicy.errors import DepPolicyError
+
     found: dict[Path, frozenset[str]] = {}
-    if policy.settings.groups is None:
-        return found
     for source in policy.sources:
-        if source.format != "pdm.lock" or source.problem is not None:
+        if source.format != source_format or source.problem is not None:
             continue
         try:
-            declared = _declared(source.path, inputs)
+            value = read(source.path)
         except DepPolicyError:  # pragma: no cover - read once already, by its reader
             continue
-        if declared is not None:
-            found[source.path] = frozenset(declared[1])
+        if value is not None:
+            found[source.path] = value
     return found
 
 

@@ -475,3 +475,13 @@ def read_tool_lock(
         None if groups is None else frozenset(canonicalize_name(name) for name in groups),
     )
     return read_source(path, reading)
+
+
+def write_selection_ini(folder: Path, selection: Mapping[str, Any]) -> None:
+    """A ``pytest.ini`` in ``folder`` naming a recorded case's extras and groups."""
+    lines = ["[pytest]"]
+    if selection.get("extras"):
+        lines.append(f"deppolicy_extras = {' '.join(selection['extras'])}")
+    if selection.get("groups"):
+        lines.append(f"deppolicy_groups = {' '.join(selection['groups'])}")
+    (folder / "pytest.ini").write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 import pytest
 
-from tests.helpers import LOCKS, lock_cases, write_dist
+from tests.helpers import LOCKS, lock_cases, write_dist, write_selection_ini
 
 from .conftest import Venv, pip_environ, run_checked
 
@@ -141,13 +141,7 @@ def project_copy(case: dict[str, Any], target: Path) -> Path:
             text = edited.read_text(encoding="utf-8")
             assert step["replace"] in text, step
             edited.write_text(text.replace(step["replace"], step["with"], 1), encoding="utf-8")
-    selection = case["selection"]
-    lines = ["[pytest]"]
-    if selection.get("extras"):
-        lines.append(f"deppolicy_extras = {' '.join(selection['extras'])}")
-    if selection.get("groups"):
-        lines.append(f"deppolicy_groups = {' '.join(selection['groups'])}")
-    (target / "pytest.ini").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_selection_ini(target, case["selection"])
     return target
 
 

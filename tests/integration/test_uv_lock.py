@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from packaging.utils import canonicalize_name
 
-from tests.helpers import DATA
+from tests.helpers import DATA, write_selection_ini
 
 from .conftest import Venv, pip_environ, run_checked
 
@@ -139,13 +139,7 @@ class World:
     def check(self, case: dict[str, Any], *, strict: bool) -> tuple[int, list[tuple[str, str]]]:
         """Exit status and findings of ``pytest --deppolicy-only`` with the case's selection."""
         project = self.project(case)
-        selection = case["selection"]
-        ini = ["[pytest]"]
-        if selection.get("extras"):
-            ini.append(f"deppolicy_extras = {' '.join(selection['extras'])}")
-        if selection.get("groups"):
-            ini.append(f"deppolicy_groups = {' '.join(selection['groups'])}")
-        (project / "pytest.ini").write_text("\n".join(ini) + "\n", encoding="utf-8")
+        write_selection_ini(project, case["selection"])
         report = project / "report.json"
         report.unlink(missing_ok=True)
         args = ["--deppolicy-only", "--deppolicy-report", report.name, "-p", "no:cacheprovider"]

@@ -44,6 +44,14 @@ def budget(fuzz_examples: int) -> settings:
     return settings(_PROFILE, max_examples=fuzz_examples if FUZZING else 50)
 
 
+def token_soup(tokens: tuple[str, ...], max_size: int = 30) -> st.SearchStrategy[str]:
+    """Texts made of a format's own tokens and short junk between them: near-files that
+    reach deeper into a reader than random text does."""
+    return st.lists(st.one_of(st.sampled_from(tokens), st.text(max_size=3)), max_size=max_size).map(
+        "".join
+    )
+
+
 # --- TOML, written back ----------------------------------------------------------------------
 
 Toml = Union[str, int, float, bool, datetime.date, list[Any], dict[str, Any]]
@@ -242,30 +250,24 @@ UV_STRINGS = st.sampled_from(
 )  # fmt: skip
 uv_values = toml_values(UV_STRINGS)
 uv_locks = mutated(UV_LOCKS, UV_KEYS, uv_values)
-uv_tokens = st.lists(
-    st.one_of(
-        st.sampled_from(
-            (
-                "version = 1\n",
-                "[[package]]\n",
-                'name = "a"\n',
-                'source = { virtual = "." }\n',
-                "dependencies = [",
-                '{ name = "a" }',
-                "]\n",
-                "[manifest]\n",
-                "= ",
-                '"',
-                "\n",
-                'marker = "',
-                "extra == 'extra-1-a-b'",
-                "[package.optional-dependencies]\n",
-            )
-        ),
-        st.text(max_size=3),
-    ),
-    max_size=30,
-).map("".join)
+uv_tokens = token_soup(
+    (
+        "version = 1\n",
+        "[[package]]\n",
+        'name = "a"\n',
+        'source = { virtual = "." }\n',
+        "dependencies = [",
+        '{ name = "a" }',
+        "]\n",
+        "[manifest]\n",
+        "= ",
+        '"',
+        "\n",
+        'marker = "',
+        "extra == 'extra-1-a-b'",
+        "[package.optional-dependencies]\n",
+    )
+)
 uv_selections = st.fixed_dictionaries(
     {
         # Half the time uv's default selection, so that more inputs reach the walk.
@@ -615,13 +617,7 @@ TOML_TOKENS = (
     '"',
     "\n",
 )  # fmt: skip
-toml_tokens = st.lists(
-    st.one_of(
-        st.sampled_from(TOML_TOKENS),
-        st.text(max_size=3),
-    ),
-    max_size=30,
-).map("".join)
+toml_tokens = token_soup(TOML_TOKENS)
 JSON_TOKENS = (
     "{",
     "}",
@@ -646,13 +642,7 @@ JSON_TOKENS = (
     "\n",
     " ",
 )  # fmt: skip
-json_tokens = st.lists(
-    st.one_of(
-        st.sampled_from(JSON_TOKENS),
-        st.text(max_size=3),
-    ),
-    max_size=40,
-).map("".join)
+json_tokens = token_soup(JSON_TOKENS, max_size=40)
 
 
 def read_tool_lock_file(
@@ -824,32 +814,26 @@ PYLOCK_STRINGS = st.sampled_from(
     )
 )  # fmt: skip
 pylock_values = toml_values(PYLOCK_STRINGS)
-pylock_tokens = st.lists(
-    st.one_of(
-        st.sampled_from(
-            (
-                'lock-version = "1.0"\n',
-                'extras = ["fast"]\n',
-                'default-groups = ["default"]\n',
-                "[[packages]]\n",
-                'name = "a"\n',
-                'version = "1.0"\n',
-                'marker = "',
-                "'fast' in extras",
-                " and ",
-                "'dev' not in dependency_groups",
-                'directory = { path = "." }\n',
-                'vcs = { type = "git", url = "u", commit-id = "c" }\n',
-                "[packages.archive]\n",
-                "= ",
-                '"',
-                "\n",
-            )
-        ),
-        st.text(max_size=3),
-    ),
-    max_size=30,
-).map("".join)
+pylock_tokens = token_soup(
+    (
+        'lock-version = "1.0"\n',
+        'extras = ["fast"]\n',
+        'default-groups = ["default"]\n',
+        "[[packages]]\n",
+        'name = "a"\n',
+        'version = "1.0"\n',
+        'marker = "',
+        "'fast' in extras",
+        " and ",
+        "'dev' not in dependency_groups",
+        'directory = { path = "." }\n',
+        'vcs = { type = "git", url = "u", commit-id = "c" }\n',
+        "[packages.archive]\n",
+        "= ",
+        '"',
+        "\n",
+    )
+)
 pylock_selections = st.fixed_dictionaries(
     {
         # Half the time the default selection, so that more inputs reach the packages.

@@ -12,7 +12,7 @@ checks.
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
@@ -27,11 +27,13 @@ if TYPE_CHECKING:
     from pytest_deppolicy.checks.findings import Evaluation
     from pytest_deppolicy.config.context import Context
     from pytest_deppolicy.config.options import Given
-    from pytest_deppolicy.environment import Environment, Listing
+    from pytest_deppolicy.config.settings import Settings
+    from pytest_deppolicy.environment import Environment, Interpreter, Listing
     from pytest_deppolicy.inputs import Inputs
     from pytest_deppolicy.policy import Policy
     from pytest_deppolicy.report import FixFacts
     from pytest_deppolicy.report.outcome import Outcome
+    from pytest_deppolicy.sources.records import Source
 
 
 def run(given: Mapping[str, Given], context: Context, warm: WarmStart | None) -> Outcome:
@@ -53,30 +55,17 @@ def _check(
     given: Mapping[str, Given], context: Context, listing: Listing, warm: WarmStart | None
 ) -> Outcome:
     from pytest_deppolicy.checks import evaluate
-    from pytest_deppolicy.config.options import tolerates_unreadable_sources
     from pytest_deppolicy.config.settings import resolve
     from pytest_deppolicy.environment import Interpreter, gather
     from pytest_deppolicy.inputs import Inputs
-    from pytest_deppolicy.policy import build_policy, read_sources, source_paths
+    from pytest_deppolicy.policy import build_policy, source_paths
     from pytest_deppolicy.report import render
-    from pytest_deppolicy.sources.records import Reading
 
     settings = resolve(given, rootdir=context.rootdir, invocation_dir=context.invocation_dir)
     interpreter = Interpreter.current()
     inputs = Inputs() if warm is None else warm.inputs()
     paths = source_paths(settings, inputs)
-    source_inputs = Inputs() if warm is None else warm.inputs()
-    sources = None if warm is None else warm.recall_sources(paths, source_inputs)
-    recalled = sources is not None
-    if sources is None:
-        reading = Reading(
-            source_inputs,
-            settings.rootdir,
-            interpreter.environment,
-            settings.extras,
-            settings.groups,
-        )
-        sources = read_sources(paths, reading, tolerant=tolerates_unreadable_sources(given))
+    sources, source_inputs, recalled = _sources(given, settings, interpreter, paths, warm)
     inputs.absorb(source_inputs)
     policy = build_policy(settings, sources, inputs, runners=_runners(context))
     environment = gather(
@@ -87,14 +76,45 @@ def _check(
         recollection=None if warm is None else warm.recollection(),
     )
     evaluation = evaluate(policy, environment)
-    outcome = render(
-        policy, evaluation, interpreter, _fix_facts(policy, environment, evaluation, inputs)
-    )
+    installers: dict[str, str | None] = {}
+    facts = _fix_facts(policy, environment, evaluation, inputs, installers)
+    outcome = render(policy, evaluation, interpreter, facts)
     if warm is not None:
-        kept = None if recalled else (sources, source_inputs)
-        tolerated = any(source.problem is not None for source in sources)
-        warm.keep(outcome, inputs, kept, environment.inventory, tolerated=tolerated)
+        warm.keep(
+            outcome,
+            inputs,
+            None if recalled else (sources, source_inputs),
+            environment,
+            tolerated=any(source.problem is not None for source in sources),
+            installers=installers,
+            runners=_test_runners(policy),
+        )
     return outcome
+
+
+def _sources(
+    given: Mapping[str, Given],
+    settings: Settings,
+    interpreter: Interpreter,
+    paths: Sequence[Path],
+    warm: WarmStart | None,
+) -> tuple[tuple[Source, ...], Inputs, bool]:
+    """The sources at ``paths``, recalled (the last item ``True``) or read, with the
+    inputs that reading them took."""
+    from pytest_deppolicy.config.options import tolerates_unreadable_sources
+    from pytest_deppolicy.inputs import Inputs
+    from pytest_deppolicy.policy import read_sources
+    from pytest_deppolicy.sources.records import Reading
+
+    source_inputs = Inputs() if warm is None else warm.inputs()
+    sources = None if warm is None else warm.recall_sources(paths, source_inputs)
+    if sources is not None:
+        return sources, source_inputs, True
+    reading = Reading(
+        source_inputs, settings.rootdir, interpreter.environment, settings.extras, settings.groups
+    )
+    tolerant = tolerates_unreadable_sources(given)
+    return read_sources(paths, reading, tolerant=tolerant), source_inputs, False
 
 
 def _runners(context: Context) -> frozenset[NormalizedName]:
@@ -103,10 +123,21 @@ def _runners(context: Context) -> frozenset[NormalizedName]:
     return frozenset(canonicalize_name(name) for name in context.runners())
 
 
+def _test_runners(policy: Policy) -> frozenset[str]:
+    from pytest_deppolicy.checks.strict import TEST_RUNNER
+
+    return policy.runners | TEST_RUNNER
+
+
 def _fix_facts(
-    policy: Policy, environment: Environment, evaluation: Evaluation, inputs: Inputs
+    policy: Policy,
+    environment: Environment,
+    evaluation: Evaluation,
+    inputs: Inputs,
+    installers: dict[str, str | None],
 ) -> FixFacts:
-    """What a fix command depends on, read only when one will be printed."""
+    """What a fix command depends on, read only when one will be printed; each
+    ``INSTALLER`` read goes into ``installers``."""
     from pytest_deppolicy.checks.strict import test_tools
     from pytest_deppolicy.environment import main_installer
     from pytest_deppolicy.report.fix import FixFacts, needs_facts
@@ -114,7 +145,7 @@ def _fix_facts(
     if not needs_facts(evaluation.findings):
         return FixFacts()
     return FixFacts(
-        installer=main_installer(environment.inventory, evaluation.checked),
+        installer=main_installer(environment.inventory, evaluation.checked, installers),
         uv_lock=inputs.is_file(policy.rootdir / "uv.lock"),
         test_tools=test_tools(policy, environment),
         default_groups=_declared_default_groups(policy, inputs),

@@ -13,13 +13,16 @@ memos or encodings.  In ``<cache_dir>/v/deppolicy/`` (next to pytest's own):
 - ``metadata``: the memo of what the last check learnt of the metadata (:mod:`.memo`), for
   the first run after a change;
 - ``sources``: the policy's sources as last read, valid while their own inputs are (one
-  entry per run key too).
+  entry per run key too);
+- ``environment`` and ``reads``: what lets a stored outcome outlive a reinstall that
+  changed nothing (:mod:`.reinstalls`): the environment as the last check saw it, and
+  what each run key's check read from dist-infos besides their METADATA.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -33,7 +36,7 @@ if TYPE_CHECKING:
     from pytest_deppolicy.cache.memo import Memo
     from pytest_deppolicy.config.context import Context
     from pytest_deppolicy.config.options import Given
-    from pytest_deppolicy.environment import Inventory, Listing
+    from pytest_deppolicy.environment import Environment, Inventory, Listing
     from pytest_deppolicy.environment.inventory import Known
     from pytest_deppolicy.report.outcome import Outcome
     from pytest_deppolicy.sources.records import Source
@@ -47,6 +50,8 @@ _OUTCOME = "last-evaluation"
 STORED_FINDINGS_AT_MOST = 2000
 _MEMO = "metadata"
 _SOURCES = "sources"
+_ENVIRONMENT = "environment"
+_READS = "reads"
 # Entries kept per file: a project's usual runs (pytest, pytest -p xdist, the command, a
 # pre-commit hook) each keep theirs.
 ENTRIES_KEPT = 4
@@ -82,11 +87,14 @@ class WarmStart:
     def lookup(
         self, given: Mapping[str, Given], context: Context, listing: Listing
     ) -> Outcome | None:
-        """The stored outcome, if everything it depended on is unchanged."""
+        """The stored outcome, if everything it depended on is unchanged (a reinstall
+        that changed nothing it read included)."""
         self._miss = _Miss(keys.run_key(given, context), environment_digest(listing), listing)
         document = self._entry(_OUTCOME, self._miss.key)
         try:
-            if document is None or not _still_valid(document, self._miss.key, self._miss.stamp):
+            if document is None or not _inputs_hold(document, self._miss.key):
+                return None
+            if document["stamp"] != self._miss.stamp and not self._only_reinstalled(document):
                 return None
             if document.get("tolerated") and not tolerates_unreadable_sources(given):
                 return None  # warn mode went on without a source this run must not
@@ -95,6 +103,27 @@ class WarmStart:
             return outcome_from(document["outcome"])
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None  # a well-formed entry of another shape
+
+    def _only_reinstalled(self, document: dict[str, Any]) -> bool:
+        """Whether the environment changed since ``document`` was stored only by
+        reinstalls that left everything its check read as it was; if so, the document
+        and the environment record are stamped anew, so that the next run is a plain
+        warm start."""
+        from pytest_deppolicy.cache.reinstalls import restamped, unchanged_reinstalls
+
+        environment, reads = self._read(_ENVIRONMENT), self._entry(_READS, self._listing_key())
+        check = document.get("check")
+        if environment is None or reads is None or not check:
+            return False
+        if environment.get("check") != check or reads.get("check") != check:
+            return False  # another check's records
+        rewritten = unchanged_reinstalls(self._listing(), environment, reads)
+        if rewritten is None:
+            return False
+        self._pending[_ENVIRONMENT] = restamped(environment, rewritten)
+        self._pending[_OUTCOME] = self._with_entry(_OUTCOME, {**document, "stamp": self._stamp()})
+        self._write_if_possible()
+        return True
 
     def inputs(self) -> Inputs:
         """An :class:`Inputs` that stamps each file as it is looked at."""
@@ -135,10 +164,10 @@ class WarmStart:
         memo = self.recollection()
         stamps = self._listing().metadata_stamps()
 
-        def known(path: str) -> tuple[list[str], str | None] | None:
+        def known(path: str) -> tuple[list[str], str | None, str] | None:
             stamp = stamps.get(path)
             found = None if stamp is None else memo.known_headers(path, stamp)
-            return None if found is None else (found[0], found[1] or None)
+            return None if found is None else (found[0], found[1] or None, found[2])
 
         return known
 
@@ -147,38 +176,57 @@ class WarmStart:
         outcome: Outcome,
         inputs: Inputs,
         sources: tuple[Sequence[Source], Inputs] | None,
-        inventory: Inventory,
+        environment: Environment,
         *,
         tolerated: bool = False,
+        installers: Mapping[str, str | None] | None = None,
+        runners: Iterable[str] = (),
     ) -> None:
         """Store what a check made: now where pytest's cache folder exists (the plugin
         never creates it, so that pytest does, with its .gitignore), else at :meth:`flush`.
 
         ``sources`` are the sources as read, with the inputs reading them took; ``None``
         when they were recalled.  ``tolerated``: warn mode went on without a source that
-        cannot be read (a run that would stop on it must not reuse the outcome).  The memo
-        and the sources are written before the outcome, so a reader that finds the outcome
-        finds the others.
+        cannot be read (a run that would stop on it must not reuse the outcome).
+        ``installers`` (each ``INSTALLER`` the check read, by dist-info path) and
+        ``runners`` (the test runner's distributions) are what else it read from
+        dist-infos.  The memo, the sources and the records are written before the
+        outcome, so a reader that finds the outcome finds the others.
         """
         from pytest_deppolicy.cache.codec import outcome_data
 
         memo = self.recollection()
         if memo.worth_saving:
-            self._remember_headers(memo, inventory)
+            self._remember_headers(memo, environment.inventory)
             self._pending[_MEMO] = {"key": keys.memo_key(), "memo": memo.to_data()}
         if sources is not None:
             self._keep_sources(*sources)
         if outcome.findings <= STORED_FINDINGS_AT_MOST:
+            check = os.urandom(8).hex()  # ties the outcome to the records of its check
+            self._keep_records(check, environment, installers or {}, runners)
             self._pending[_OUTCOME] = self._with_entry(
                 _OUTCOME,
                 {
                     **self._validity(inputs, self._listing_key(), self._stamp()),
+                    "check": check,
                     "tolerated": tolerated,
                     "outcome": outcome_data(outcome),
                 },
             )
-        if not self._clearing and self._store.root.is_dir():
-            self._write_pending()
+        self._write_if_possible()
+
+    def _keep_records(
+        self,
+        check: str,
+        environment: Environment,
+        installers: Mapping[str, str | None],
+        runners: Iterable[str],
+    ) -> None:
+        from pytest_deppolicy.cache.reinstalls import environment_record, reads_record
+
+        self._pending[_ENVIRONMENT] = environment_record(check, self._listing(), environment)
+        reads = reads_record(check, environment, installers, runners)
+        self._pending[_READS] = self._with_entry(_READS, {"key": self._listing_key(), **reads})
 
     def flush(self, create_folder: Callable[[], object]) -> None:
         """Write what :meth:`keep` could not, once ``create_folder`` has made pytest's
@@ -201,8 +249,12 @@ class WarmStart:
                 _SOURCES, {**self._validity(inputs, self._sources_key(), ""), "sources": data}
             )
 
+    def _write_if_possible(self) -> None:
+        if not self._clearing and self._store.root.is_dir():
+            self._write_pending()
+
     def _write_pending(self) -> None:
-        for name in (_MEMO, _SOURCES, _OUTCOME):
+        for name in (_MEMO, _SOURCES, _ENVIRONMENT, _READS, _OUTCOME):
             document = self._pending.pop(name, None)
             if document is not None and not self._store.write(name, document):
                 return
@@ -211,8 +263,15 @@ class WarmStart:
         stamps = self._listing().metadata_stamps()
         for dist in inventory:
             stamp = stamps.get(dist.where)
-            if stamp is not None and dist.requires is not None and dist.is_dist_info:
-                memo.remember_headers(dist.where, stamp, dist.requires, dist.requires_python or "")
+            if (
+                stamp is not None
+                and dist.requires is not None
+                and dist.digest is not None
+                and dist.is_dist_info
+            ):
+                memo.remember_headers(
+                    dist.where, stamp, dist.requires, dist.requires_python or "", dist.digest
+                )
 
     def _validity(self, inputs: Inputs, key: str, stamp: str) -> dict[str, Any]:
         return {
@@ -264,7 +323,13 @@ class WarmStart:
 def _still_valid(document: Mapping[str, Any], key: str, stamp: str) -> bool:
     """Whether a stored document's key, environment stamp, input files and environment
     variables are what they are now."""
-    if document["key"] != key or document["stamp"] != stamp:
+    return document["stamp"] == stamp and _inputs_hold(document, key)
+
+
+def _inputs_hold(document: Mapping[str, Any], key: str) -> bool:
+    """Whether a stored document's key, input files and environment variables are what
+    they are now."""
+    if document["key"] != key:
         return False
     if not all(still_stamped(path, recorded) for path, recorded in document["inputs"].items()):
         return False

@@ -5,8 +5,8 @@ outcome is stale and the check runs again; but most distributions are as they we
 so are most of the ``Requires-Dist`` lines, markers and version comparisons.  A
 :class:`Memo` carries them from one check to the next:
 
-- ``headers``: each dist-info's ``Requires-Dist`` and ``Requires-Python``, keyed by its
-  path and valid only while its METADATA has the same mtime and size;
+- ``headers``: each dist-info's ``Requires-Dist``, ``Requires-Python`` and header digest,
+  keyed by its path and valid only while its METADATA has the same mtime and size;
 - ``lines``: each ``Requires-Dist`` line, parsed (or known to be invalid);
 - ``markers``: each marker's verdict here, per extra;
 - ``satisfied``: whether a version satisfies a specifier.
@@ -62,28 +62,29 @@ class Memo:
         more than one fact in ``_REWRITE_AFTER_ONE_IN`` of those it asked for."""
         return not self._loaded or self.learnt * _REWRITE_AFTER_ONE_IN > self.asked
 
-    def known_headers(self, path: str, stamp: tuple[int, int]) -> tuple[list[str], str] | None:
-        """``(Requires-Dist values, Requires-Python value)`` as read from METADATA at
-        ``path`` when it had this ``(mtime_ns, size)``."""
+    def known_headers(self, path: str, stamp: tuple[int, int]) -> tuple[list[str], str, str] | None:
+        """``(Requires-Dist values, Requires-Python value, header digest)`` as read from
+        METADATA at ``path`` when it had this ``(mtime_ns, size)``."""
         self.asked += 1
         item = self._headers.get(path)
-        if not isinstance(item, list) or len(item) != 4 or (item[0], item[1]) != stamp:
+        if not isinstance(item, list) or len(item) != 5 or (item[0], item[1]) != stamp:
             self.learnt += 1
             return None
-        requires, python = item[2], item[3]
+        requires, python, digest = item[2], item[3], item[4]
         if (
             type(requires) is not list
             or not all(type(r) is str for r in requires)
             or type(python) is not str
+            or type(digest) is not str
         ):
             self.learnt += 1
             return None
-        return list(requires), python
+        return list(requires), python, digest
 
     def remember_headers(
-        self, path: str, stamp: tuple[int, int], requires: list[str], python: str
+        self, path: str, stamp: tuple[int, int], requires: list[str], python: str, digest: str
     ) -> None:
-        self.headers[path] = [stamp[0], stamp[1], requires, python]
+        self.headers[path] = [stamp[0], stamp[1], requires, python, digest]
 
     def remember_line(self, line: str, parsed: ParsedLine | None) -> None:
         self.lines[line] = parsed

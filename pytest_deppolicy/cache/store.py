@@ -62,7 +62,11 @@ class Store:
 
     def write(self, name: str, document: dict[str, Any]) -> bool:
         """Write atomically; ``False`` (and nothing written) when the folder is not writable."""
-        body = json.dumps({**document, "format": FORMAT})
+        # Compact, and no cycle check (documents are trees): a memo of a thousand
+        # distributions is written in about half the time.
+        body = json.dumps(
+            {**document, "format": FORMAT}, separators=(",", ":"), check_circular=False
+        )
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             temporary = self.directory / f".tmp-{os.getpid()}-{os.urandom(8).hex()}"

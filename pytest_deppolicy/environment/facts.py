@@ -29,7 +29,7 @@ from pytest_deppolicy.environment.inventory import (
     load_metadata,
 )
 from pytest_deppolicy.environment.layers import Layer, layers_of
-from pytest_deppolicy.environment.metadata import MetadataError, read_installer
+from pytest_deppolicy.environment.metadata import UNREADABLE, MetadataError, read_installer
 from pytest_deppolicy.environment.requires import DependencyReader, Recollection
 from pytest_deppolicy.environment.scan import Listing, list_paths
 
@@ -166,11 +166,14 @@ def _origin(dist: Distribution, links: Mapping[str, EggLink]) -> Origin:
         return e
 
 
-def main_installer(inventory: Inventory, names: Iterable[str]) -> str | None:
+def main_installer(
+    inventory: Inventory, names: Iterable[str], seen: dict[str, str | None] | None = None
+) -> str | None:
     """The most common ``INSTALLER`` among the installed distributions of ``names``.
 
     Files are read until the leader cannot be caught (nor tied) by the rest: usually
-    after half of them, as one tool installed everything.
+    after half of them, as one tool installed everything.  ``seen`` gets what each file
+    read said (:func:`~.metadata.installer_as_read`), by dist-info path.
     """
     installed = _installed(inventory, names)
     counts: Counter[str] = Counter()
@@ -178,8 +181,10 @@ def main_installer(inventory: Inventory, names: Iterable[str]) -> str | None:
         try:
             installer = read_installer(dist.where)
         except MetadataError:
-            continue
-        if installer:
+            installer = UNREADABLE  # as installer_as_read() says it
+        if seen is not None:
+            seen[dist.where] = installer
+        if installer and installer != UNREADABLE:
             counts[installer.lower()] += 1
             if _decided(counts, unread=len(installed) - index - 1):
                 break

@@ -39,9 +39,10 @@ __all__ = ["Distribution", "Inventory", "Problem", "build", "load_metadata"]
 _DIST_INFO = ".dist-info"
 _EGG_INFO = ".egg-info"
 
-# known(path): the Requires-Dist values and Requires-Python that an earlier check read from
-# the METADATA of the dist-info at ``path``, if that file is unchanged since; else None.
-Known = Callable[[str], Optional[tuple[list[str], Optional[str]]]]
+# known(path): the Requires-Dist values, Requires-Python and header digest that an earlier
+# check read from the METADATA of the dist-info at ``path``, if that file is unchanged
+# since; else None.
+Known = Callable[[str], Optional[tuple[list[str], Optional[str], str]]]
 
 
 class Problem(NamedTuple):
@@ -74,7 +75,8 @@ class Distribution:
     ``location`` is the absolute ``sys.path`` entry it was found in.  ``requires`` (its
     ``Requires-Dist``) and ``requires_python`` are filled by :func:`load_metadata`, or
     ``error`` says why the metadata could not be read (``requires_error``, why an egg's
-    ``requires.txt`` could not).
+    ``requires.txt`` could not), and ``digest`` is the digest of a dist-info's METADATA
+    header block (see :func:`~.metadata.block_digest`).
 
     A plain class with slots rather than a dataclass: a scan makes one per installed
     distribution on every check, and most are never asked for their ``path`` as a Path.
@@ -82,6 +84,7 @@ class Distribution:
 
     __slots__ = (
         "_path",
+        "digest",
         "error",
         "headers",
         "location",
@@ -114,6 +117,7 @@ class Distribution:
         self.requires_python: str | None = None
         self.error: MetadataError | None = None
         self.requires_error: MetadataError | None = None
+        self.digest: str | None = None
 
     @property
     def path(self) -> Path:
@@ -200,13 +204,14 @@ def load_metadata(inventory: Inventory, known: Known | None = None) -> None:
         if known is not None and dist.is_dist_info and dist.headers is None:
             remembered = known(dist.where)
             if remembered is not None:
-                dist.requires, dist.requires_python = remembered
+                dist.requires, dist.requires_python, dist.digest = remembered
                 continue
         try:
             headers = dist.headers or read_headers(headers_file(dist.where))
         except MetadataError as e:
             dist.error = e
             continue
+        dist.digest = headers.digest
         dist.requires_python = requires_python(headers)
         try:
             dist.requires = read_requires(dist.where, headers)

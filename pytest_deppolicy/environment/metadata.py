@@ -6,6 +6,7 @@ Whatever cannot be read raises :class:`MetadataError`, whose message names the f
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import stat
@@ -80,6 +81,19 @@ def read_installer(path: str) -> str | None:
     return read_text(file).strip() or None
 
 
+# What installer_as_read() gives for an INSTALLER that cannot be read.
+UNREADABLE = "\0unreadable"
+
+
+def installer_as_read(path: str) -> str | None:
+    """:func:`read_installer`, with an unreadable file as :data:`UNREADABLE`: what the
+    cache compares when the dist-info is rewritten."""
+    try:
+        return read_installer(path)
+    except MetadataError:
+        return UNREADABLE
+
+
 def read_headers(file: str | Path) -> Headers:
     """The header block of a METADATA or PKG-INFO file."""
     try:
@@ -97,11 +111,13 @@ class Headers:
     first line that is blank or not a header.
     """
 
-    __slots__ = ("_block", "_values")
+    __slots__ = ("_block", "_values", "digest")
 
-    def __init__(self, values: dict[str, list[str]]) -> None:
+    def __init__(self, values: dict[str, list[str]], digest: str | None = None) -> None:
         self._values = values
         self._block = b""
+        # What the cache compares when a METADATA is rewritten (see block_digest).
+        self.digest = digest
 
     @classmethod
     def parse(cls, text: str) -> Headers:
@@ -128,8 +144,10 @@ class Headers:
         """
         text = block.decode("utf-8")
         if not _is_plain_block(block):
-            return cls.parse(text)
-        headers = cls({})
+            parsed = cls.parse(text)
+            parsed.digest = block_digest(block)
+            return parsed
+        headers = cls({}, block_digest(block))
         headers._block = b"\n" + block  # every header line now starts after a \n
         return headers
 
@@ -149,6 +167,12 @@ class Headers:
             values = _header_line(key).findall(self._block)
             found = self._values[key] = [value.decode("utf-8").strip() for value in values]
         return found
+
+
+def block_digest(block: bytes) -> str:
+    """A short digest of a header block: whether a rewritten METADATA (a reinstall) still
+    says what it said.  Not a security boundary, only a change detector."""
+    return hashlib.blake2b(block, digest_size=8).hexdigest()
 
 
 # A plain header block has one "Name: value" per line, ends lines with \n or \r\n, and

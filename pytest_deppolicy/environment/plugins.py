@@ -27,14 +27,16 @@ def installed_pytest_plugins(listing: Listing) -> frozenset[str]:
             if not item.name.lower().endswith(_METADATA_DIRS):
                 continue
             path = os.path.join(folder.location, item.name)
-            if _declares_pytest11(path):
+            if declares_pytest11(path):
                 name = _name(path)
                 if name:
                     names.add(name)
     return frozenset(names)
 
 
-def _declares_pytest11(path: str) -> bool:
+def declares_pytest11(path: str) -> bool:
+    """Whether the distribution whose metadata is at ``path`` declares a ``pytest11``
+    entry point."""
     try:
         with open(os.path.join(path, "entry_points.txt"), "rb") as file:
             data = file.read()

@@ -38,22 +38,33 @@ class Folder(NamedTuple):
     error: OSError | None = None
 
 
-class Listing(NamedTuple):
+class Listing:
     """Every ``sys.path`` folder in path order."""
 
-    folders: tuple[Folder, ...]
+    __slots__ = ("_metadata_stamps", "folders")
+
+    def __init__(self, folders: tuple[Folder, ...]) -> None:
+        self.folders = folders
+        self._metadata_stamps: dict[str, tuple[int, int]] | None = None
 
     def metadata_stamps(self) -> dict[str, tuple[int, int]]:
         """``(mtime_ns, size)`` of each dist-info's METADATA, by the dist-info's path
-        (only where METADATA is a regular file)."""
-        found: dict[str, tuple[int, int]] = {}
-        for folder in self.folders:
-            stamps = folder.stamps
-            for index in range(0, len(stamps) - 2, 3):
-                name, mtime, size = stamps[index : index + 3]
-                if isinstance(name, str) and isinstance(mtime, int) and isinstance(size, int):
-                    found.setdefault(os.path.join(folder.location, name), (mtime, size))
-        return found
+        (only where METADATA is a regular file); worked out once, asked for thrice a
+        check (the cache's memo, the inventory, what the memo keeps)."""
+        if self._metadata_stamps is None:
+            self._metadata_stamps = _metadata_stamps(self.folders)
+        return self._metadata_stamps
+
+
+def _metadata_stamps(folders: Sequence[Folder]) -> dict[str, tuple[int, int]]:
+    found: dict[str, tuple[int, int]] = {}
+    for folder in folders:
+        stamps = folder.stamps
+        for index in range(0, len(stamps) - 2, 3):
+            name, mtime, size = stamps[index : index + 3]
+            if isinstance(name, str) and isinstance(mtime, int) and isinstance(size, int):
+                found.setdefault(os.path.join(folder.location, name), (mtime, size))
+    return found
 
 
 def list_paths(paths: Sequence[str]) -> Listing:

@@ -125,8 +125,8 @@ def test_what_earlier_checks_knew_is_passed_on(site_dir: Path) -> None:
     beta_where = str(site_dir / "beta-1.0.dist-info")
     remembered: list[str] = []
 
-    def known(path: str) -> tuple[list[str], str | None] | None:
-        return (["delta>=2"], ">=3.8") if path == beta_where else None
+    def known(path: str) -> tuple[list[str], str | None, str] | None:
+        return (["delta>=2"], ">=3.8", "digest") if path == beta_where else None
 
     class Knowing:
         def known_line(self, line: str) -> tuple[bool, ParsedLine | None]:

@@ -518,9 +518,9 @@ def test_what_an_earlier_check_read_is_taken_as_known(
     make_dist_info(tmp_path, "odd", "1.0", dirname="odd.dist-info", requires_dist=("beta",))
     asked: list[str] = []
 
-    def known(path: str) -> tuple[list[str], str | None] | None:
+    def known(path: str) -> tuple[list[str], str | None, str] | None:
         asked.append(path)
-        return (["remembered"], ">=3.8") if path == str(known_one) else None
+        return (["remembered"], ">=3.8", "digest") if path == str(known_one) else None
 
     inv = inventory_of(tmp_path)
     load_metadata(inv, known)
@@ -530,6 +530,8 @@ def test_what_an_earlier_check_read_is_taken_as_known(
         ("known", ["remembered"], ">=3.8"),
         ("odd", ["beta"], None),
     ]
+    assert [d.digest is not None for d in inv] == [True, True, True]
+    assert next(d for d in inv if d.name == "known").digest == "digest"
     # The odd name's headers were read already, to name it: nothing to remember there.
     assert sorted(asked) == sorted(str(tmp_path / f) for f in ("fresh-1.0.dist-info", known_one))
 

@@ -196,22 +196,39 @@ class TestWorthSaving:
         assert memo.learnt == len(data[table]) > 0
 
     def test_headers_of_another_stamp_or_malformed_count_as_learnt_again(self) -> None:
-        memo = Memo({"headers": {"/a": [1, 2, ["b>=1"], ""], "/c": [1, 2, "b>=1", ""]}})
-        assert memo.known_headers("/a", (1, 2)) == (["b>=1"], "")
+        memo = Memo(
+            {
+                "headers": {
+                    "/a": [1, 2, ["b>=1"], "", "d1"],
+                    "/c": [1, 2, "b>=1", "", "d2"],
+                    "/no-digest": [1, 2, ["b>=1"], ""],
+                    "/bad-digest": [1, 2, ["b>=1"], "", 7],
+                }
+            }
+        )
+        assert memo.known_headers("/a", (1, 2)) == (["b>=1"], "", "d1")
         assert memo.learnt == 0
         assert memo.known_headers("/a", (1, 3)) is None
         assert memo.known_headers("/c", (1, 2)) is None
         assert memo.known_headers("/new", (1, 2)) is None
-        assert memo.learnt == 3
+        assert memo.known_headers("/no-digest", (1, 2)) is None
+        assert memo.known_headers("/bad-digest", (1, 2)) is None
+        assert memo.learnt == 5
 
 
 class TestHeaders:
     def test_known_while_the_metadata_has_the_same_stamp(self) -> None:
         memo = Memo()
-        memo.remember_headers("/site/alpha-1.0.dist-info", (5, 10), ["beta>=2"], ">=3.8")
+        memo.remember_headers("/site/alpha-1.0.dist-info", (5, 10), ["beta>=2"], ">=3.8", "d")
         data = json.loads(json.dumps(memo.to_data()))
-        assert data["headers"] == {"/site/alpha-1.0.dist-info": [5, 10, ["beta>=2"], ">=3.8"]}
+        assert data["headers"] == {
+            "/site/alpha-1.0.dist-info": [5, 10, ["beta>=2"], ">=3.8", "d"]
+        }
         later = Memo(data)
-        assert later.known_headers("/site/alpha-1.0.dist-info", (5, 10)) == (["beta>=2"], ">=3.8")
+        assert later.known_headers("/site/alpha-1.0.dist-info", (5, 10)) == (
+            ["beta>=2"],
+            ">=3.8",
+            "d",
+        )
         assert later.known_headers("/site/alpha-1.0.dist-info", (6, 10)) is None
         assert later.known_headers("/site/alpha-1.0.dist-info", (5, 11)) is None

@@ -28,7 +28,7 @@ def test_the_file_is_json_with_a_checksum_of_its_body(tmp_path: Path) -> None:
     file = tmp_path / "metadata"
     document = json.loads(file.read_text())
     assert document["body"]["memo"] == {"lines": {"alpha": None}}
-    assert document["checksum"] == digest(json.dumps(document["body"]))
+    assert document["checksum"] == digest(json.dumps(document["body"], separators=(",", ":")))
     file.write_text(file.read_text().replace('"alpha"', '"beta"'))
     assert store.read("metadata") is None
 

@@ -49,7 +49,7 @@ class Project:
         inputs = warm.inputs()
         read(inputs)
         environment = gather(list_paths(self.context.paths), INTERPRETER)
-        warm.keep(OUTCOME, inputs, None, environment.inventory)
+        warm.keep(OUTCOME, inputs, None, environment)
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ def test_a_folder_about_to_be_cleared_is_neither_read_nor_written(project: Proje
     clearing = project.warm(clearing=True)
     assert project.lookup(clearing) is None
     environment = gather(list_paths(project.context.paths), INTERPRETER)
-    clearing.keep(OUTCOME._replace(header="new"), clearing.inputs(), None, environment.inventory)
+    clearing.keep(OUTCOME._replace(header="new"), clearing.inputs(), None, environment)
     assert project.lookup() == OUTCOME  # not written yet: pytest empties the folder first
     clearing.flush(lambda: None)
     assert project.lookup() == OUTCOME._replace(header="new")
@@ -192,7 +192,7 @@ class TestSources:
         warm = project.warm()
         assert project.lookup(warm) is None
         environment = gather(list_paths(project.context.paths), INTERPRETER)
-        warm.keep(OUTCOME, warm.inputs(), (sources[1], sources[2]), environment.inventory)
+        warm.keep(OUTCOME, warm.inputs(), (sources[1], sources[2]), environment)
 
     def recall(
         self, project: Project, paths: list[Path]
@@ -226,7 +226,10 @@ def test_the_memo_keeps_what_the_check_read_of_each_metadata(project: Project) -
     warm = project.warm()
     assert project.lookup(warm) == OUTCOME
     known = warm.known_headers()
-    assert known(str(project.site / "alpha-1.0.dist-info")) == (["beta>=1"], None)
+    found = known(str(project.site / "alpha-1.0.dist-info"))
+    assert found is not None
+    assert found[:2] == (["beta>=1"], None)
+    assert len(found[2]) == 16  # the header block's digest
     metadata = project.site / "alpha-1.0.dist-info" / "METADATA"
     metadata.write_text(metadata.read_text())
     bump(metadata)
@@ -238,7 +241,7 @@ def test_the_memo_keeps_what_the_check_read_of_each_metadata(project: Project) -
 def keep_for(project: Project, warm: WarmStart, **given: Given) -> None:
     assert project.lookup(warm, **given) is None
     environment = gather(list_paths(project.context.paths), INTERPRETER)
-    warm.keep(OUTCOME, warm.inputs(), None, environment.inventory)
+    warm.keep(OUTCOME, warm.inputs(), None, environment)
 
 
 def test_runs_keyed_apart_keep_their_own_outcome(project: Project) -> None:

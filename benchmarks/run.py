@@ -1174,7 +1174,7 @@ def commands(setup: Setup, env: dict[str, str]) -> list[Command]:
         checked(
             "changed",
             "after a change",
-            "(one METADATA rewritten)",
+            "(one dist-info rewritten, same content)",
             lambda: touch_one_distribution(setup),
         ),
         checked(
@@ -1267,14 +1267,16 @@ _FLOOR = (
 
 
 def touch_one_distribution(setup: Setup) -> None:
-    """What a reinstall of one distribution looks like to the plugin: its METADATA changes
-    (same content, new mtime), so the environment stamp changes and the last outcome is
-    stale; the other distributions are as they were."""
+    """What a reinstall of one distribution that changed nothing looks like to the plugin
+    (``pip install --force-reinstall``, ``pip install -e .`` again): every file of its
+    dist-info is written again, same content, new mtime.  The environment stamp changes;
+    the other distributions are as they were."""
     site = site_packages(setup.venv)
-    metadata = min(site.glob("*.dist-info")) / "METADATA"
-    metadata.write_bytes(metadata.read_bytes())
-    status = metadata.stat()
-    os.utime(metadata, ns=(status.st_atime_ns, time.time_ns()))
+    dist_info = min(site.glob("*.dist-info"))
+    now = time.time_ns()
+    for file in dist_info.iterdir():
+        file.write_bytes(file.read_bytes())
+        os.utime(file, ns=(now, now))
 
 
 def upgrade_one_distribution(setup: Setup) -> None:
@@ -1606,9 +1608,11 @@ def render(
         "",
         "Written by `benchmarks/run.py`; see `benchmarks/README.md` for what each number means.",
         "\"cold, empty cache\" = the plugin's cache (in the project's `.pytest_cache`) is deleted",
-        'before each such run; the OS file cache is warm. "cold after a change" = one',
-        "distribution's METADATA was rewritten since the previous run (what a reinstall",
-        'looks like), so the stored outcome is stale. "warm" = the environment has not',
+        'before each such run; the OS file cache is warm. "cold after a change" = every file',
+        "of one distribution's dist-info was written again, same content, since the previous",
+        "run (a reinstall that changed nothing: the plugin compares what the check read and",
+        'keeps its outcome); "cold after an upgrade" = one distribution\'s version moved, so',
+        'the stored outcome is stale and the check runs. "warm" = the environment has not',
         "changed since the previous run, whose cache is reused. `deppolicy check` shares",
         "the plugin's cache folder; the uv project rows run in a second project for the same",
         "venv, whose policy is a uv.lock.",

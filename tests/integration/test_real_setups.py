@@ -36,7 +36,7 @@ from .conftest import (
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping
 
-    from .conftest import MakeVenv
+    from .conftest import GitProject, MakeVenv
 
 pytestmark = [pytest.mark.integration, pytest.mark.real_setups]
 
@@ -1015,3 +1015,39 @@ def test_a_pythonpath_copy_shadowing_the_venvs_is_a_duplicate_error(
     assert result.returncode == 6, output_of(result)
     assert brief(report) == [("duplicate", "error", "alpha")]
     assert f"{version} in {folder} (used)" in report["findings"][0]["message"]
+
+
+# --- a reinstall that changed nothing ---------------------------------------------------
+
+
+def test_a_force_reinstall_keeps_the_outcome_and_another_commit_is_checked(
+    make_venv: MakeVenv, git_project: GitProject, tmp_path: Path
+) -> None:
+    """pip writes every file of the dist-infos again: the stored outcome still holds (the
+    check does not run: it would write its records again); the same version from another
+    commit is checked, and its drift reported."""
+    venv = make_venv()
+    venv.install_plugin("alpha==1.0", git_project.requirement())
+    project = new_project(tmp_path / "project", f"alpha==1.0\n{git_project.requirement()}\n")
+    first = venv.pytest("-q", "--deppolicy", cwd=project)
+    assert first.returncode == 0, output_of(first)
+    records = project / ".pytest_cache" / "v" / "deppolicy" / "reads"
+    written = records.stat().st_mtime_ns
+
+    reinstall = ["--force-reinstall"]
+    venv.install("alpha==1.0", git_project.requirement(), no_deps=True, options=reinstall)
+    again = venv.pytest("-q", "--deppolicy", cwd=project)
+    assert again.returncode == 0, output_of(again)
+    assert again.stdout == first.stdout
+    assert records.stat().st_mtime_ns == written
+
+    (git_project.path / "gitpkg" / "more.py").write_text('"""Added, still 0.1.0."""\n')
+    git("add", "-A", cwd=git_project.path)
+    git("commit", "-q", "-m", "another commit, same version", cwd=git_project.path)
+    other = git("rev-parse", "HEAD", cwd=git_project.path).strip()
+    venv.install(git_project.requirement(other), no_deps=True, options=reinstall)
+    drifted = venv.pytest("-q", "--deppolicy", cwd=project)
+    assert drifted.returncode == 6, output_of(drifted)
+    assert f"{git_project.requirement()} required by requirements.txt:2" in drifted.stdout
+    assert f"installed at commit {other}" in drifted.stdout
+    assert records.stat().st_mtime_ns != written

@@ -221,9 +221,7 @@ class TestHeaders:
         memo = Memo()
         memo.remember_headers("/site/alpha-1.0.dist-info", (5, 10), ["beta>=2"], ">=3.8", "d")
         data = json.loads(json.dumps(memo.to_data()))
-        assert data["headers"] == {
-            "/site/alpha-1.0.dist-info": [5, 10, ["beta>=2"], ">=3.8", "d"]
-        }
+        assert data["headers"] == {"/site/alpha-1.0.dist-info": [5, 10, ["beta>=2"], ">=3.8", "d"]}
         later = Memo(data)
         assert later.known_headers("/site/alpha-1.0.dist-info", (5, 10)) == (
             ["beta>=2"],

@@ -1,22 +1,26 @@
 """What earlier checks learnt from the environment's metadata, reused after a change.
 
 When the environment changes (one package reinstalled, upgraded or added), the stored
-outcome is stale and the check runs again; but most distributions are as they were, and
-so are most of the ``Requires-Dist`` lines, markers and version comparisons.  A
-:class:`Memo` carries them from one check to the next:
+outcome is stale and the check runs again; but most distributions are as they were.  A
+:class:`Memo` carries from one check to the next:
 
 - ``headers``: each dist-info's ``Requires-Dist``, ``Requires-Python`` and header digest,
   keyed by its path and valid only while its METADATA has the same mtime and size;
-- ``lines``: each ``Requires-Dist`` line, parsed (or known to be invalid);
-- ``markers``: each marker's verdict here, per extra;
-- ``satisfied``: whether a version satisfies a specifier.
+- ``items``: what the dependency check worked out per distribution, keyed by its content
+  (the header digest): the dependencies that ask for extras, and its verdict with the
+  installed versions it was reached against (see
+  :class:`~pytest_deppolicy.environment.requires.Verdict`), valid while those are;
+- ``markers``: each marker's verdict here, per extra.
 
-The last three are facts about this interpreter and this ``packaging``, which the key of
-the stored memo names; nothing in a memo depends on the policy.  A memo keeps only what
-the check that wrote it used, so uninstalled distributions do not pile up.
+Requires-Dist lines are parsed again only for a distribution whose verdict must be worked
+out again (or whose findings are worded), so the lines as parsed are not stored: writing
+them on every first check would cost more than they save.  Items and markers are facts
+about this interpreter and this ``packaging``, which the key of the stored memo names;
+nothing in a memo depends on the policy.  A memo keeps only what the check that wrote it
+used, so uninstalled distributions do not pile up.
 
 A memo is stored again only when this check had to work out more than a sliver of what
-it used (:attr:`Memo.worth_saving`): after one upgrade, rewriting a megabyte to spare the
+it used (:attr:`Memo.worth_saving`): after one upgrade, rewriting the memo to spare the
 next change a few METADATA reads would cost more than it saves.  What it leaves out is
 worked out again next time; nothing in it goes stale.
 """
@@ -43,14 +47,12 @@ class Memo:
     def __init__(self, data: Mapping[str, Any] | None = None) -> None:
         data = data or {}
         self._headers = _table(data, "headers")
-        self._lines = _table(data, "lines")
         self._markers = _table(data, "markers")
-        self._satisfied = _table(data, "satisfied")
-        self._loaded = any((self._headers, self._lines, self._markers, self._satisfied))
+        self._items = _table(data, "items")
+        self._loaded = any((self._headers, self._markers, self._items))
         self.headers: dict[str, list[Any]] = {}
-        self.lines: dict[str, ParsedLine | None] = {}
         self.markers: dict[str, bool] = {}
-        self.satisfied: dict[str, bool] = {}
+        self.items: dict[str, object] = {}
         # How many distinct facts this check asked for, and how many of those the loaded
         # memo did not hold.
         self.asked = 0
@@ -86,75 +88,48 @@ class Memo:
     ) -> None:
         self.headers[path] = [stamp[0], stamp[1], requires, python, digest]
 
-    def remember_line(self, line: str, parsed: ParsedLine | None) -> None:
-        self.lines[line] = parsed
-
     def known_line(self, line: str) -> tuple[bool, ParsedLine | None]:
-        """``(known, parsed)``: ``parsed`` is ``None`` for a line known to be invalid."""
-        self.asked += 1
-        item = self._lines.get(line, _ABSENT)
-        if item is None:
-            return True, None
-        if item is _ABSENT or not _is_parsed_line(item):
-            self.learnt += 1
-            return False, None
-        name, extras, specifier, url, marker = item
-        return True, (name, tuple(extras), specifier, url, marker)
+        """Lines as parsed are not kept (see the module's docstring)."""
+        return False, None
+
+    def remember_line(self, line: str, parsed: ParsedLine | None) -> None:
+        pass
 
     def marker(self, key: str, work_out: Callable[[], bool]) -> bool:
         """A marker's verdict for an extra, as known or as ``work_out`` finds it."""
-        return self._recall(self.markers, self._markers, key, work_out)
-
-    def satisfied_by(self, key: str, work_out: Callable[[], bool]) -> bool:
-        """Whether a version satisfies a specifier, as known or as ``work_out`` finds it."""
-        return self._recall(self.satisfied, self._satisfied, key, work_out)
-
-    def _recall(
-        self,
-        used: dict[str, bool],
-        known: Mapping[str, Any],
-        key: str,
-        work_out: Callable[[], bool],
-    ) -> bool:
-        verdict = used.get(key)
+        verdict = self.markers.get(key)
         if verdict is None:
             self.asked += 1
-            remembered = known.get(key)
+            remembered = self._markers.get(key)
             if isinstance(remembered, bool):
                 verdict = remembered
             else:
                 verdict = work_out()
                 self.learnt += 1
-            used[key] = verdict
+            self.markers[key] = verdict
         return verdict
 
+    def satisfied_by(self, key: str, work_out: Callable[[], bool]) -> bool:
+        """Comparisons are not kept: the reader keeps them for one check."""
+        return work_out()
+
+    def known_item(self, key: str) -> object:
+        """What an earlier check kept under ``key`` (its reader checks the shape)."""
+        self.asked += 1
+        item = self._items.get(key)
+        if item is None:
+            self.learnt += 1
+        else:
+            self.items[key] = item
+        return item
+
+    def remember_item(self, key: str, value: object) -> None:
+        self.items[key] = value
+
     def to_data(self) -> dict[str, Any]:
-        return {
-            "headers": self.headers,
-            "lines": {line: None if p is None else list(p) for line, p in self.lines.items()},
-            "markers": self.markers,
-            "satisfied": self.satisfied,
-        }
+        return {"headers": self.headers, "markers": self.markers, "items": self.items}
 
 
 def _table(data: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     table = data.get(name)
     return table if isinstance(table, dict) else {}
-
-
-_ABSENT = object()
-
-
-def _is_parsed_line(item: Any) -> bool:
-    # Exact types, not isinstance: what json.loads gives, checked thousands of times.
-    if type(item) is not list or len(item) != 5:
-        return False
-    name, extras, specifier, url, marker = item
-    return (
-        type(name) is str
-        and type(specifier) is str
-        and (url is None or type(url) is str)
-        and (marker is None or type(marker) is str)
-        and type(extras) is list
-        and (not extras or all(type(extra) is str for extra in extras))
-    )

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from pytest_deppolicy.checks.context import unverifiable
 from pytest_deppolicy.checks.findings import Finding, Kind, Severity
 from pytest_deppolicy.environment import MetadataError
+from pytest_deppolicy.environment.requires import Verdict
 
 if TYPE_CHECKING:
     from packaging.utils import NormalizedName
@@ -25,24 +26,67 @@ def dependency_findings(
     for dist in inventory:
         if dist.name in ignore:
             continue
+        extras = requested_extras.get(dist.name, frozenset())
         try:
-            dependencies = reader.of(dist)
+            verdict = _verdict(dist, extras, inventory, reader)
         except MetadataError as exc:
             yield unverifiable(dist.name, f"{dist.name} {dist.raw_version}: {exc}")
             continue
-        extras = requested_extras.get(dist.name, frozenset())
-        for dependency in dependencies:
-            if dependency.name in ignore or not reader.holds(dependency, extras):
-                continue
-            found = inventory.get(dependency.name)
-            if found is None or (
-                found.version is not None and not reader.satisfied(dependency, found)
-            ):
-                yield _broken(dist, dependency, found)
-        for text in reader.invalid(dist):
-            yield unverifiable(
-                dist.name, f"{dist.name} {dist.raw_version} has an invalid Requires-Dist: {text!r}"
-            )
+        if verdict.broken or verdict.invalid:
+            yield from _findings(dist, extras, verdict, inventory, reader, ignore)
+
+
+def _verdict(
+    dist: Distribution, extras: frozenset[str], inventory: Inventory, reader: DependencyReader
+) -> Verdict:
+    """What ``dist``'s dependencies come to: as an earlier check found it, while the
+    versions it was reached against are still the ones installed, else worked out."""
+    known = reader.known_verdict(dist, extras)
+    if known is not None and all(
+        _installed_version(inventory, name) == version for name, version in known.installed
+    ):
+        return known
+    installed: list[tuple[str, str | None]] = []
+    broken: list[int] = []
+    for index, dependency in enumerate(_applying(dist, extras, reader)):
+        found = inventory.get(dependency.name)
+        installed.append((dependency.name, None if found is None else found.raw_version))
+        if found is None or (found.version is not None and not reader.satisfied(dependency, found)):
+            broken.append(index)
+    verdict = Verdict(tuple(installed), tuple(broken), len(reader.invalid(dist)))
+    reader.keep_verdict(dist, extras, verdict)
+    return verdict
+
+
+def _findings(
+    dist: Distribution,
+    extras: frozenset[str],
+    verdict: Verdict,
+    inventory: Inventory,
+    reader: DependencyReader,
+    ignore: frozenset[NormalizedName],
+) -> Iterator[Finding]:
+    applying = _applying(dist, extras, reader)
+    for index in verdict.broken:
+        dependency = applying[index]
+        if dependency.name not in ignore:
+            yield _broken(dist, dependency, inventory.get(dependency.name))
+    for text in reader.invalid(dist):
+        yield unverifiable(
+            dist.name, f"{dist.name} {dist.raw_version} has an invalid Requires-Dist: {text!r}"
+        )
+
+
+def _applying(
+    dist: Distribution, extras: frozenset[str], reader: DependencyReader
+) -> list[Dependency]:
+    """``dist``'s dependencies whose markers hold here, with no extra or one of ``extras``."""
+    return [d for d in reader.of(dist) if reader.holds(d, extras)]
+
+
+def _installed_version(inventory: Inventory, name: str) -> str | None:
+    found = inventory.get(name)
+    return None if found is None else found.raw_version
 
 
 def _broken(dist: Distribution, dependency: Dependency, found: Distribution | None) -> Finding:
@@ -84,11 +128,11 @@ def _requested_extras(
         dist = pending.pop()
         extras = frozenset(requested.get(dist.name, ()))
         try:
-            dependencies = reader.of(dist)
+            requests = reader.requests(dist)
         except MetadataError:
             continue
-        for dependency in dependencies:
-            if not dependency.extras or not reader.holds(dependency, extras):
+        for dependency in requests:
+            if not reader.holds(dependency, extras):
                 continue
             known = requested.setdefault(dependency.name, set())
             new = dependency.extras - known

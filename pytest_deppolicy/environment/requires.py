@@ -81,6 +81,11 @@ class Recollection(Protocol):
     def satisfied_by(self, key: str, work_out: Callable[[], bool]) -> bool:
         """Whether a version satisfies a specifier, as known or as ``work_out`` finds it."""
 
+    def known_item(self, key: str) -> object:
+        """What :meth:`remember_item` kept under ``key`` (JSON-shaped), else ``None``."""
+
+    def remember_item(self, key: str, value: object) -> None: ...
+
 
 class Forgetful:
     """A :class:`Recollection` that knows nothing and keeps nothing (no cache)."""
@@ -96,6 +101,32 @@ class Forgetful:
 
     def satisfied_by(self, key: str, work_out: Callable[[], bool]) -> bool:
         return work_out()
+
+    def known_item(self, key: str) -> object:
+        return None
+
+    def remember_item(self, key: str, value: object) -> None:
+        pass
+
+
+class Request(NamedTuple):
+    """A dependency that asks for extras of another distribution, as far as
+    :func:`~pytest_deppolicy.checks.dependencies` needs to know it."""
+
+    name: NormalizedName
+    extras: frozenset[str]
+    marker_text: str | None
+
+
+class Verdict(NamedTuple):
+    """What a distribution's dependencies came to, with the extras asked of it: the
+    installed version of each dependency that applies (``None``: not installed), in the
+    order of its Requires-Dist, the positions of the broken ones, and how many lines are
+    not valid PEP 508.  Still true while those installed versions are."""
+
+    installed: tuple[tuple[str, str | None], ...]
+    broken: tuple[int, ...]
+    invalid: int
 
 
 class DependencyReader:
@@ -122,7 +153,7 @@ class DependencyReader:
         """``dist``'s Requires-Dist lines that are not valid PEP 508."""
         return self._read(dist)[1]
 
-    def holds(self, dependency: Dependency, extras: Iterable[str] = ()) -> bool:
+    def holds(self, dependency: Dependency | Request, extras: Iterable[str] = ()) -> bool:
         """Whether the marker is true here, with no extra or with one of ``extras``."""
         marker = dependency.marker_text
         if marker is None:
@@ -139,6 +170,36 @@ class DependencyReader:
             and self._evaluate(marker, canonicalize_name(extra))
             and not self._evaluate(marker, "")
         )
+
+    def requests(self, dist: Distribution) -> tuple[Request, ...]:
+        """``dist``'s dependencies that ask for extras; raises its ``MetadataError`` when
+        unreadable.  Kept per distribution content, so an unchanged one parses nothing."""
+        error = dist.error or dist.requires_error
+        if error is not None:
+            raise error
+        key = None if dist.digest is None else f"r{dist.digest}"
+        known = None if key is None else _requests_from(self._memo.known_item(key))
+        if known is not None:
+            return known
+        found = tuple(Request(d.name, d.extras, d.marker_text) for d in self.of(dist) if d.extras)
+        if key is not None:
+            self._memo.remember_item(
+                key, [[r.name, sorted(r.extras), r.marker_text] for r in found]
+            )
+        return found
+
+    def known_verdict(self, dist: Distribution, extras: frozenset[str]) -> Verdict | None:
+        """The :class:`Verdict` an earlier check kept for ``dist`` (same content, same
+        extras asked of it), if any."""
+        if dist.digest is None or dist.error is not None or dist.requires_error is not None:
+            return None
+        return _verdict_from(self._memo.known_item(_verdict_key(dist, extras)))
+
+    def keep_verdict(self, dist: Distribution, extras: frozenset[str], verdict: Verdict) -> None:
+        if dist.digest is not None:
+            installed = [value for pair in verdict.installed for value in pair]
+            value = [installed, list(verdict.broken), verdict.invalid]
+            self._memo.remember_item(_verdict_key(dist, extras), value)
 
     def satisfied(self, dependency: Dependency, dist: Distribution) -> bool:
         """Whether ``dist``'s version (which must be valid) satisfies the dependency."""
@@ -195,6 +256,49 @@ class DependencyReader:
 
     def _work_out(self, marker: str, extra: str) -> bool:
         return marker_applies(_marker(marker), self._environment, extra)
+
+
+def _verdict_key(dist: Distribution, extras: frozenset[str]) -> str:
+    """Keyed by content (the header digest), wherever it is installed."""
+    return f"v{dist.digest}{','.join(sorted(extras))}"
+
+
+def _requests_from(item: object) -> tuple[Request, ...] | None:
+    """Requests as :meth:`DependencyReader.requests` kept them; ``None`` for anything else."""
+    if type(item) is not list:
+        return None
+    found = []
+    for entry in item:
+        if type(entry) is not list or len(entry) != 3:
+            return None
+        name, extras, marker = entry
+        if (
+            type(name) is not str
+            or type(extras) is not list
+            or not all(type(extra) is str for extra in extras)
+            or (marker is not None and type(marker) is not str)
+        ):
+            return None
+        found.append(Request(cast("NormalizedName", name), frozenset(extras), marker))
+    return tuple(found)
+
+
+def _verdict_from(item: object) -> Verdict | None:
+    """A verdict as :meth:`DependencyReader.keep_verdict` kept it (the installed names and
+    versions flat, to keep the memo small); ``None`` for anything else."""
+    if type(item) is not list or len(item) != 3:
+        return None
+    installed, broken, invalid = item
+    if type(installed) is not list or type(broken) is not list or type(invalid) is not int:
+        return None
+    if len(installed) % 2 or not all(type(name) is str for name in installed[::2]):
+        return None
+    if not all(version is None or type(version) is str for version in installed[1::2]):
+        return None
+    pairs = tuple(zip(installed[::2], installed[1::2]))
+    if not all(type(i) is int and 0 <= i < len(pairs) for i in broken):
+        return None
+    return Verdict(pairs, tuple(broken), invalid)
 
 
 def _dependency(parsed: ParsedLine) -> Dependency:

@@ -171,3 +171,114 @@ def test_an_unreadable_egg_requires_txt_is_unverifiable(tmp_path: Path, site_dir
     assert of_kind(run(tmp_path, site_dir), Kind.UNVERIFIABLE) == [
         f"beta 1.0: {egg / 'requires.txt'} is not valid UTF-8"
     ]
+
+
+# --- what an earlier check worked out, per distribution ---------------------------------
+
+
+class Remembering:
+    """Checks of one site in turn, each with the memo the one before left (as the cache
+    carries it: through JSON)."""
+
+    def __init__(self, root: Path, site_dir: Path) -> None:
+        self.root, self.site_dir = root, site_dir
+        self.data: dict[str, Any] = {}
+        self.parsed: list[str] = []
+
+    def run(self, **settings: Any) -> list[str]:
+        import json
+
+        from pytest_deppolicy.cache.memo import Memo
+        from pytest_deppolicy.checks import evaluate
+        from pytest_deppolicy.environment import gather, list_paths
+        from tests.helpers import INTERPRETER
+
+        memo = Memo(self.data)
+        real_known_line = memo.known_line
+
+        def known_line(line: str) -> Any:
+            self.parsed.append(line)
+            return real_known_line(line)
+
+        memo.known_line = known_line  # type: ignore[method-assign]
+        environment = gather(list_paths([str(self.site_dir)]), INTERPRETER, recollection=memo)
+        evaluation = evaluate(policy_of(self.root, **settings), environment)
+        self.data = json.loads(json.dumps(memo.to_data()))
+        return of_kind(evaluation, Kind.BROKEN_DEPENDENCY)
+
+
+def test_an_unchanged_distribution_is_not_parsed_again(tmp_path: Path, site_dir: Path) -> None:
+    write_dist(site_dir, "alpha", "1.0", requires=["beta>=2", "gamma"])
+    write_dist(site_dir, "beta", "1.0")
+    write_dist(site_dir, "gamma", "1.0", requires=["beta>=1", 'delta; extra == "x"'])
+    checks = Remembering(tmp_path, site_dir)
+    first = checks.run()
+    assert first == ["alpha 1.0 requires beta>=2, but beta 1.0 is installed"]
+    checks.parsed.clear()
+    assert checks.run() == first
+    # Only the broken one's lines, to word its finding.
+    assert checks.parsed == ["beta>=2", "gamma"]
+
+
+def test_a_kept_verdict_is_worked_out_again_when_a_dependency_moved(
+    tmp_path: Path, site_dir: Path
+) -> None:
+    write_dist(site_dir, "alpha", "1.0", requires=["beta>=2"])
+    beta = write_dist(site_dir, "beta", "1.0")
+    checks = Remembering(tmp_path, site_dir)
+    assert checks.run() == ["alpha 1.0 requires beta>=2, but beta 1.0 is installed"]
+    import shutil
+
+    shutil.rmtree(beta)
+    write_dist(site_dir, "beta", "2.0")
+    assert checks.run() == []
+    shutil.rmtree(site_dir / "beta-2.0.dist-info")
+    assert checks.run() == ["alpha 1.0 requires beta>=2, which is not installed"]
+
+
+def test_a_kept_verdict_is_per_extras_asked(tmp_path: Path, site_dir: Path) -> None:
+    write_dist(site_dir, "gamma", "1.0", extras=["fast"], requires=['delta>=2; extra == "fast"'])
+    write_dist(site_dir, "delta", "1.0")
+    asker = write_dist(site_dir, "app", "1.0", requires=["gamma[fast]"])
+    checks = Remembering(tmp_path, site_dir)
+    broken = ["gamma 1.0 requires delta>=2, but delta 1.0 is installed"]
+    assert checks.run() == broken
+    import shutil
+
+    shutil.rmtree(asker)
+    write_dist(site_dir, "app", "1.1", requires=["gamma"])
+    assert checks.run() == []
+    assert checks.run(ignore=["delta"]) == []
+
+
+def test_ignored_names_apply_to_kept_verdicts(tmp_path: Path, site_dir: Path) -> None:
+    write_dist(site_dir, "alpha", "1.0", requires=["beta>=2", "gone"])
+    write_dist(site_dir, "beta", "1.0")
+    checks = Remembering(tmp_path, site_dir)
+    assert len(checks.run()) == 2
+    assert checks.run(ignore=["beta"]) == ["alpha 1.0 requires gone, which is not installed"]
+    assert checks.run(ignore=["alpha"]) == []
+    assert len(checks.run()) == 2
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "not a list",
+        [[["beta", "1.0"]], [5], 0],  # a position past the end
+        [[["beta", 1]], [], 0],
+        [[["beta"]], [], 0],
+        [[], [], "0"],
+    ],
+)
+def test_a_kept_verdict_of_another_shape_is_worked_out_again(
+    tmp_path: Path, site_dir: Path, kept: Any
+) -> None:
+    write_dist(site_dir, "alpha", "1.0", requires=["beta>=2"])
+    write_dist(site_dir, "beta", "1.0")
+    checks = Remembering(tmp_path, site_dir)
+    first = checks.run()
+    items = checks.data["items"]
+    for key in items:
+        items[key] = kept if key.startswith("verdict") else "not a list of requests"
+    assert checks.run() == first

@@ -78,12 +78,12 @@ def test_a_memo_gives_the_same_verdicts(tmp_path: Path) -> None:
     inventory = installed(tmp_path)
     expected = verdicts(DependencyReader(INTERPRETER.environment), inventory)
     data = learnt(inventory)
-    data["lines"].pop("zeta @ https://example.com/zeta-1.0.tar.gz")  # a line not yet known
+    data["markers"].popitem()  # a marker not yet known
     again = DependencyReader(INTERPRETER.environment, Memo(data))
     assert verdicts(again, environment_of(tmp_path).inventory) == expected
 
 
-def test_what_a_memo_knows_is_not_parsed_again(
+def test_a_marker_verdict_it_knows_is_not_worked_out_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_dist(tmp_path, "alpha", "1.0", requires=LINES)
@@ -91,20 +91,23 @@ def test_what_a_memo_knows_is_not_parsed_again(
     inventory = environment_of(tmp_path).inventory
     expected = verdicts(DependencyReader(INTERPRETER.environment), inventory)
     data = learnt(inventory)
-    forbid_parsing(monkeypatch)
+
+    def refuse(*args: object) -> None:
+        raise AssertionError("worked out again although the memo knew it")
+
+    monkeypatch.setattr(requires, "marker_applies", refuse)
     again = DependencyReader(INTERPRETER.environment, Memo(data))
     assert verdicts(again, environment_of(tmp_path).inventory) == expected
 
 
+def test_lines_and_comparisons_are_not_stored(tmp_path: Path) -> None:
+    """Parsed again only for a distribution whose verdict is worked out again."""
+    assert set(learnt(installed(tmp_path))) == {"headers", "markers", "items"}
+
+
 @pytest.mark.parametrize(
     ("table", "key", "bad"),
-    [
-        ("lines", "beta>=2.0", ["beta", "not a list", ">=2", None, None]),
-        ("lines", "beta>=2.0", ["beta", [], ">=2"]),
-        ("lines", "beta>=2.0", "beta>=2.0"),
-        ("markers", None, "yes"),
-        ("satisfied", None, 1),
-    ],
+    [("markers", None, "yes"), ("markers", None, 1)],
 )
 def test_a_malformed_memo_entry_is_worked_out_again(
     tmp_path: Path, table: str, key: str | None, bad: object
@@ -117,7 +120,7 @@ def test_a_malformed_memo_entry_is_worked_out_again(
     assert verdicts(DependencyReader(INTERPRETER.environment, Memo(data)), inventory) == expected
 
 
-@pytest.mark.parametrize("table", ["headers", "lines", "markers", "satisfied"])
+@pytest.mark.parametrize("table", ["headers", "markers", "items"])
 def test_a_memo_table_of_the_wrong_type_is_ignored(tmp_path: Path, table: str) -> None:
     inventory = installed(tmp_path)
     expected = verdicts(DependencyReader(INTERPRETER.environment), inventory)
@@ -164,36 +167,31 @@ class TestWorthSaving:
         assert memo.learnt == 0
         assert not memo.worth_saving
 
-    def test_one_new_line_among_many_keeps_the_stored_one(self, tmp_path: Path) -> None:
-        data: dict[str, Any] = {
-            "lines": {f"pkg{n}>={n}": [f"pkg{n}", [], f">={n}", None, None] for n in range(40)}
-        }
-        memo = Memo(data)
-        reader = DependencyReader(INTERPRETER.environment, memo)
+    def test_one_new_item_among_many_keeps_the_stored_one(self) -> None:
+        memo = Memo({"items": {f"v{n}": [[], [], 0] for n in range(40)}})
         for n in range(40):
-            reader._parse(f"pkg{n}>={n}")
-        reader._parse("newcomer>=1")
+            assert memo.known_item(f"v{n}") == [[], [], 0]
+        assert memo.known_item("newcomer") is None
         assert memo.learnt == 1
         assert not memo.worth_saving
 
     def test_much_that_is_new_stores_it_again(self, tmp_path: Path) -> None:
         data = learnt(installed(tmp_path))
-        data["lines"] = {"x>=1": ["x", [], ">=1", None, None]}  # another environment's memo
+        data["markers"] = {"\0x == 'y'": True}  # another environment's memo
         memo = Memo(data)
         verdicts(
             DependencyReader(INTERPRETER.environment, memo), environment_of(tmp_path).inventory
         )
         assert memo.worth_saving
 
-    @pytest.mark.parametrize("table", ["lines", "markers", "satisfied"])
-    def test_a_malformed_entry_counts_as_learnt_again(self, tmp_path: Path, table: str) -> None:
+    def test_a_malformed_marker_counts_as_learnt_again(self, tmp_path: Path) -> None:
         inventory = installed(tmp_path)
         data = learnt(inventory)
-        for key in data[table]:
-            data[table][key] = "malformed"
+        for key in data["markers"]:
+            data["markers"][key] = "malformed"
         memo = Memo(data)
         verdicts(DependencyReader(INTERPRETER.environment, memo), inventory)
-        assert memo.learnt == len(data[table]) > 0
+        assert memo.learnt == len(data["markers"]) > 0
 
     def test_headers_of_another_stamp_or_malformed_count_as_learnt_again(self) -> None:
         memo = Memo(

@@ -111,12 +111,15 @@ class WarmStart:
         warm start."""
         from pytest_deppolicy.cache.reinstalls import restamped, unchanged_reinstalls
 
-        environment, reads = self._read(_ENVIRONMENT), self._entry(_READS, self._listing_key())
         check = document.get("check")
-        if environment is None or reads is None or not check:
-            return False
-        if environment.get("check") != check or reads.get("check") != check:
-            return False  # another check's records
+        environment = self._read(_ENVIRONMENT)
+        if not check or environment is None or environment.get("check") != check:
+            return False  # no record, or another check's
+
+        def reads() -> Mapping[str, Any] | None:
+            found = self._entry(_READS, self._listing_key())
+            return found if found is not None and found.get("check") == check else None
+
         rewritten = unchanged_reinstalls(self._listing(), environment, reads)
         if rewritten is None:
             return False

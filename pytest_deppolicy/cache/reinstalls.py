@@ -22,7 +22,7 @@ is a miss, and the check runs.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -95,11 +95,14 @@ def origin_text(origin: Origin) -> str:
 
 
 def unchanged_reinstalls(
-    listing: Listing, environment: Mapping[str, Any], reads: Mapping[str, Any]
+    listing: Listing,
+    environment: Mapping[str, Any],
+    reads: Callable[[], Mapping[str, Any] | None],
 ) -> dict[tuple[int, str], list[object]] | None:
     """The new stamps of the dist-infos rewritten since the check that ``environment``
     describes, by folder index and name, when each one still says what it said then;
-    ``None`` when anything else changed (then the check must run)."""
+    ``None`` when anything else changed (then the check must run).  ``reads`` gives that
+    check's :func:`reads_record` (read only once a rewritten dist-info is found)."""
     try:
         stored_folders = environment["folders"]
         if len(stored_folders) != len(listing.folders):
@@ -114,16 +117,27 @@ def unchanged_reinstalls(
                 return None
             for name, (mtime, size) in dists.items():
                 known = stored_dists[name]
-                if known[0] == mtime and known[1] == size:
-                    continue
-                digest = known[2]
-                path = os.path.join(location, name)
-                if type(digest) is not str or not _says_the_same(path, digest, reads):
-                    return None
-                rewritten[(index, name)] = [mtime, size, digest]
+                if known[0] != mtime or known[1] != size:
+                    rewritten[(index, name)] = [mtime, size, known[2]]
+        if rewritten and not _all_say_the_same(listing, rewritten, reads()):
+            return None
         return rewritten
     except (KeyError, TypeError, ValueError, IndexError):
         return None  # a record of another shape
+
+
+def _all_say_the_same(
+    listing: Listing,
+    rewritten: Mapping[tuple[int, str], list[object]],
+    reads: Mapping[str, Any] | None,
+) -> bool:
+    if reads is None:
+        return False
+    for (index, name), (_mtime, _size, digest) in rewritten.items():
+        path = os.path.join(listing.folders[index].location, name)
+        if type(digest) is not str or not _says_the_same(path, digest, reads):
+            return False
+    return True
 
 
 def restamped(

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from pytest_deppolicy.config.settings import Settings
     from pytest_deppolicy.environment import Environment, Interpreter, Listing
     from pytest_deppolicy.inputs import Inputs
-    from pytest_deppolicy.policy import Policy
+    from pytest_deppolicy.policy import Declaration, Policy
     from pytest_deppolicy.report import FixFacts
     from pytest_deppolicy.report.outcome import Outcome
     from pytest_deppolicy.sources.records import Source
@@ -66,8 +66,11 @@ def _check(
     inputs = Inputs() if warm is None else warm.inputs()
     paths = source_paths(settings, inputs)
     sources, source_inputs, recalled = _sources(given, settings, interpreter, paths, warm)
+    declared = _declarations(settings, sources, source_inputs, warm if recalled else None)
     inputs.absorb(source_inputs)
-    policy = build_policy(settings, sources, inputs, runners=_runners(context))
+    policy = build_policy(
+        settings, sources, inputs, runners=_runners(context), beside_locks=declared
+    )
     environment = gather(
         listing,
         interpreter,
@@ -83,7 +86,7 @@ def _check(
         warm.keep(
             outcome,
             inputs,
-            None if recalled else (sources, source_inputs),
+            None if recalled else (sources, source_inputs, declared),
             environment,
             tolerated=any(source.problem is not None for source in sources),
             installers=installers,
@@ -115,6 +118,18 @@ def _sources(
     )
     tolerant = tolerates_unreadable_sources(given)
     return read_sources(paths, reading, tolerant=tolerant), source_inputs, False
+
+
+def _declarations(
+    settings: Settings, sources: Sequence[Source], inputs: Inputs, warm: WarmStart | None
+) -> dict[Path, Declaration]:
+    """What the project declares beside its locks: as recalled with the sources from
+    ``warm``, else read (into the sources' ``inputs``, so that they are kept and recalled
+    with them)."""
+    from pytest_deppolicy.policy import declarations
+
+    recalled = None if warm is None else warm.recall_declarations()
+    return declarations(settings, sources, inputs) if recalled is None else recalled
 
 
 def _runners(context: Context) -> frozenset[NormalizedName]:

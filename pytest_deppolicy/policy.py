@@ -147,8 +147,10 @@ def build_policy(
     inputs: Inputs,
     *,
     runners: frozenset[NormalizedName] = frozenset(),
+    beside_locks: Mapping[Path, Declaration] | None = None,
 ) -> Policy:
-    """The policy of these settings and sources, with what the project's files add."""
+    """The policy of these settings and sources, with what the project's files add
+    (``beside_locks``: what the project declares beside its locks, when already read)."""
     project = _project(settings.rootdir, inputs)
     declared = settings.python_rule or _project_rule(project)
     rules = [] if declared is None else [declared]
@@ -165,7 +167,9 @@ def build_policy(
         project_name=None if project is None else project.name,
         declared_python=declared,
         local_projects=_local_projects(sources, inputs),
-        declarations=declarations(settings, sources, inputs),
+        declarations=(
+            declarations(settings, sources, inputs) if beside_locks is None else beside_locks
+        ),
     )
 
 

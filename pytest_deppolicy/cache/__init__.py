@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from pytest_deppolicy.config.options import Given
     from pytest_deppolicy.environment import Environment, Inventory, Listing
     from pytest_deppolicy.environment.inventory import Known
+    from pytest_deppolicy.policy import Declaration
     from pytest_deppolicy.report.outcome import Outcome
     from pytest_deppolicy.sources.records import Source
 
@@ -151,6 +152,17 @@ class WarmStart:
             return None
         return sources
 
+    def recall_declarations(self) -> dict[Path, Declaration] | None:
+        """What the project declared beside its locks when the sources :meth:`recall_sources`
+        just gave were read (read with their inputs, valid with them)."""
+        from pytest_deppolicy.cache.codec import declarations_from
+
+        document = self._entry(_SOURCES, self._sources_key())
+        try:
+            return None if document is None else declarations_from(document["declarations"])
+        except (TypeError, ValueError, SyntaxError, KeyError, AttributeError):
+            return None
+
     def recollection(self) -> Memo:
         """What the last check learnt of the metadata, and room for what this one learns."""
         if self._memo is None:
@@ -178,7 +190,9 @@ class WarmStart:
         self,
         outcome: Outcome,
         inputs: Inputs,
-        sources: tuple[Sequence[Source], Inputs] | None,
+        sources: tuple[Sequence[Source], Inputs]
+        | tuple[Sequence[Source], Inputs, Mapping[Path, Declaration]]
+        | None,
         environment: Environment,
         *,
         tolerated: bool = False,
@@ -188,8 +202,9 @@ class WarmStart:
         """Store what a check made: now where pytest's cache folder exists (the plugin
         never creates it, so that pytest does, with its .gitignore), else at :meth:`flush`.
 
-        ``sources`` are the sources as read, with the inputs reading them took; ``None``
-        when they were recalled.  ``tolerated``: warn mode went on without a source that
+        ``sources`` are the sources as read, with the inputs reading them took (and what
+        the project declares beside them, read with those inputs); ``None`` when they were
+        recalled.  ``tolerated``: warn mode went on without a source that
         cannot be read (a run that would stop on it must not reuse the outcome).
         ``installers`` (each ``INSTALLER`` the check read, by dist-info path) and
         ``runners`` (the test runner's distributions) are what else it read from
@@ -243,14 +258,22 @@ class WarmStart:
         self._clearing = False
         self._write_pending()
 
-    def _keep_sources(self, sources: Sequence[Source], inputs: Inputs) -> None:
-        from pytest_deppolicy.cache.codec import sources_data
+    def _keep_sources(
+        self,
+        sources: Sequence[Source],
+        inputs: Inputs,
+        declarations: Mapping[Path, Declaration] | None = None,
+    ) -> None:
+        from pytest_deppolicy.cache.codec import declarations_data, sources_data
 
         data = sources_data(sources)
-        if data is not None:
-            self._pending[_SOURCES] = self._with_entry(
-                _SOURCES, {**self._validity(inputs, self._sources_key(), ""), "sources": data}
-            )
+        if data is None:
+            return
+        entry = {**self._validity(inputs, self._sources_key(), ""), "sources": data}
+        declared = None if declarations is None else declarations_data(declarations)
+        if declared is not None:
+            entry["declarations"] = declared
+        self._pending[_SOURCES] = self._with_entry(_SOURCES, entry)
 
     def _write_if_possible(self) -> None:
         if not self._clearing and self._store.root.is_dir():

@@ -1,4 +1,5 @@
-"""The stored forms of an outcome and of the policy's sources: JSON-ready data, and back.
+"""The stored forms of an outcome, of the policy's sources and of what the project declares
+beside its locks: JSON-ready data, and back.
 
 Reading back is strict: anything that is not what :func:`outcome_data` or
 :func:`sources_data` wrote raises ``TypeError``, ``ValueError`` (``InvalidSpecifier`` and
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from packaging.markers import Marker
     from packaging.utils import NormalizedName
 
+    from pytest_deppolicy.policy import Declaration
     from pytest_deppolicy.sources.records import Entry, Source
 
 _LINES = ("verbose", "body", "summary", "annotations")
@@ -99,6 +101,30 @@ def sources_from(data: Any) -> tuple[Source, ...]:
             )
         )
     return tuple(sources)
+
+
+def declarations_data(declarations: Mapping[Path, Declaration]) -> list[Any] | None:
+    """What the project declares beside each lock, as JSON-ready data; ``None`` when an
+    entry would not read back as it is."""
+    data: list[Any] = []
+    for path, declaration in declarations.items():
+        entries = [_entry_data(entry) for entry in declaration.requirements]
+        if None in entries:
+            return None
+        data.append([str(path), entries, declaration.relock])
+    return data
+
+
+def declarations_from(data: Any) -> dict[Path, Declaration]:
+    from pytest_deppolicy.policy import Declaration
+
+    paths: dict[str, Path] = {}
+    found: dict[Path, Declaration] = {}
+    for path, entries, relock in data:
+        if not (type(path) is type(relock) is str) or type(entries) is not list:
+            raise TypeError("not a declaration")
+        found[Path(path)] = Declaration(tuple(_entry_from(e, paths) for e in entries), relock)
+    return found
 
 
 def _entry_data(entry: Entry) -> list[Any] | None:

@@ -392,3 +392,28 @@ def test_a_poetry_2_project_takes_main_from_project_and_its_groups_from_poetry(
         "relock with poetry lock"
     ]
     assert stale(root, groups="main") == []
+
+
+def test_what_is_declared_is_recalled_with_the_sources_until_it_changes(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an install the check runs again, but ``requirements.in`` is not read again
+    while it is unchanged; once edited, it is."""
+    compiled(root, "alpha\nbeta>=2\n", LOCKED)
+    (root / ".pytest_cache").mkdir()
+
+    def warm() -> WarmStart:
+        return WarmStart(root / ".pytest_cache" / "v" / "deppolicy")
+
+    first = stale(root, warm=warm())
+    assert len(first) == 1
+    write_dist(root.parent / "site", "delta", "1.0")  # the stored outcome is stale
+    from pytest_deppolicy.sources import declarations
+
+    real = declarations._requirements_in
+    monkeypatch.setattr(declarations, "_requirements_in", lambda *args: pytest.fail("read"))
+    assert stale(root, warm=warm()) == first
+    monkeypatch.setattr(declarations, "_requirements_in", real)
+    (root / "requirements.in").write_text("alpha\nbeta>=1\n", encoding="utf-8")
+    bump(root / "requirements.in")
+    assert stale(root, warm=warm()) == []

@@ -165,3 +165,25 @@ def test_an_outcome_of_another_shape_is_refused(missing: str) -> None:
     del data[missing]
     with pytest.raises(KeyError):
         outcome_from(data)
+
+
+def test_declarations_read_back_as_they_were(tmp_path: Path) -> None:
+    from pytest_deppolicy.cache.codec import declarations_data, declarations_from
+    from pytest_deppolicy.policy import Declaration
+
+    lock = tmp_path / "requirements.txt"
+    declared = tmp_path / "requirements.in"
+    entries = tuple(
+        parse_requirements_file(_written(declared, "alpha>=1\nbeta[x]; os_name == 'posix'\n"))
+    )
+    declarations = {lock: Declaration(entries, "uv pip compile requirements.in")}
+    data = declarations_data(declarations)
+    assert data is not None
+    assert declarations_from(json.loads(json.dumps(data))) == declarations
+    with pytest.raises(TypeError):
+        declarations_from([[str(lock), "not a list", "relock"]])
+
+
+def _written(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -3,7 +3,7 @@ as ``pip check`` says, plus the extras that installed distributions ask of each 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 from pytest_deppolicy.checks.context import unverifiable
@@ -23,12 +23,13 @@ def dependency_findings(
 ) -> Iterator[Finding]:
     """``broken-dependency``: pip check's verdicts, plus the extras something requested."""
     requested_extras = _requested_extras(inventory, reader, ignore)
+    versions = inventory.raw_versions()
     for dist in inventory:
         if dist.name in ignore:
             continue
         extras = requested_extras.get(dist.name, frozenset())
         try:
-            verdict = _verdict(dist, extras, inventory, reader)
+            verdict = _verdict(dist, extras, versions, inventory, reader)
         except MetadataError as exc:
             yield unverifiable(dist.name, f"{dist.name} {dist.raw_version}: {exc}")
             continue
@@ -37,20 +38,22 @@ def dependency_findings(
 
 
 def _verdict(
-    dist: Distribution, extras: frozenset[str], inventory: Inventory, reader: DependencyReader
+    dist: Distribution,
+    extras: frozenset[str],
+    versions: Mapping[str, str],
+    inventory: Inventory,
+    reader: DependencyReader,
 ) -> Verdict:
     """What ``dist``'s dependencies come to: as an earlier check found it, while the
     versions it was reached against are still the ones installed, else worked out."""
     known = reader.known_verdict(dist, extras)
-    if known is not None and all(
-        _installed_version(inventory, name) == version for name, version in known.installed
-    ):
+    if known is not None and known.holds_with(versions):
         return known
-    installed: list[tuple[str, str | None]] = []
+    installed: list[str | None] = []
     broken: list[int] = []
     for index, dependency in enumerate(_applying(dist, extras, reader)):
         found = inventory.get(dependency.name)
-        installed.append((dependency.name, None if found is None else found.raw_version))
+        installed += (dependency.name, None if found is None else found.raw_version)
         if found is None or (found.version is not None and not reader.satisfied(dependency, found)):
             broken.append(index)
     verdict = Verdict(tuple(installed), tuple(broken), len(reader.invalid(dist)))
@@ -82,11 +85,6 @@ def _applying(
 ) -> list[Dependency]:
     """``dist``'s dependencies whose markers hold here, with no extra or one of ``extras``."""
     return [d for d in reader.of(dist) if reader.holds(d, extras)]
-
-
-def _installed_version(inventory: Inventory, name: str) -> str | None:
-    found = inventory.get(name)
-    return None if found is None else found.raw_version
 
 
 def _broken(dist: Distribution, dependency: Dependency, found: Distribution | None) -> Finding:

@@ -150,6 +150,10 @@ class Inventory:
         )
         return copies[0] if copies else None
 
+    def raw_versions(self) -> dict[str, str]:
+        """The version (as written) of the copy an import would see, by canonical name."""
+        return {name: copies[0].raw_version for name, copies in self._copies.items() if copies}
+
     def problem_for(self, name: str) -> Problem | None:
         """Why a distribution named ``name`` is on the path yet unreadable, if it is."""
         wanted = canonicalize_name(name)

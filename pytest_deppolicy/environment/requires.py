@@ -119,14 +119,21 @@ class Request(NamedTuple):
 
 
 class Verdict(NamedTuple):
-    """What a distribution's dependencies came to, with the extras asked of it: the
-    installed version of each dependency that applies (``None``: not installed), in the
-    order of its Requires-Dist, the positions of the broken ones, and how many lines are
-    not valid PEP 508.  Still true while those installed versions are."""
+    """What a distribution's dependencies came to, with the extras asked of it: each
+    dependency that applies and its installed version (``None``: not installed), flat
+    (``name, version, name, version, …``) in the order of its Requires-Dist, the positions
+    of the broken ones among them, and how many lines are not valid PEP 508.  Still true
+    while those installed versions are (:meth:`holds_with`)."""
 
-    installed: tuple[tuple[str, str | None], ...]
+    installed: tuple[object, ...]
     broken: tuple[int, ...]
     invalid: int
+
+    def holds_with(self, versions: Mapping[str, str]) -> bool:
+        """Whether each dependency has the version it had (``versions``: every installed
+        name's version)."""
+        pairs = iter(self.installed)
+        return all(versions.get(name) == version for name, version in zip(pairs, pairs))  # type: ignore[call-overload]
 
 
 class DependencyReader:
@@ -197,8 +204,7 @@ class DependencyReader:
 
     def keep_verdict(self, dist: Distribution, extras: frozenset[str], verdict: Verdict) -> None:
         if dist.digest is not None:
-            installed = [value for pair in verdict.installed for value in pair]
-            value = [installed, list(verdict.broken), verdict.invalid]
+            value = [list(verdict.installed), list(verdict.broken), verdict.invalid]
             self._memo.remember_item(_verdict_key(dist, extras), value)
 
     def satisfied(self, dependency: Dependency, dist: Distribution) -> bool:
@@ -267,6 +273,8 @@ def _requests_from(item: object) -> tuple[Request, ...] | None:
     """Requests as :meth:`DependencyReader.requests` kept them; ``None`` for anything else."""
     if type(item) is not list:
         return None
+    if not item:
+        return ()
     found = []
     for entry in item:
         if type(entry) is not list or len(entry) != 3:
@@ -284,21 +292,22 @@ def _requests_from(item: object) -> tuple[Request, ...] | None:
 
 
 def _verdict_from(item: object) -> Verdict | None:
-    """A verdict as :meth:`DependencyReader.keep_verdict` kept it (the installed names and
-    versions flat, to keep the memo small); ``None`` for anything else."""
+    """A verdict as :meth:`DependencyReader.keep_verdict` kept it; ``None`` for anything
+    else.  Names and versions of another type never equal an installed one's, so they are
+    not checked one by one: such a verdict never holds (see :meth:`Verdict.holds_with`)."""
     if type(item) is not list or len(item) != 3:
         return None
     installed, broken, invalid = item
-    if type(installed) is not list or type(broken) is not list or type(invalid) is not int:
+    if type(installed) is not list or len(installed) % 2 or type(invalid) is not int:
         return None
-    if len(installed) % 2 or not all(type(name) is str for name in installed[::2]):
+    if broken and (
+        type(broken) is not list
+        or not all(type(i) is int and 0 <= i < len(installed) // 2 for i in broken)
+    ):
         return None
-    if not all(version is None or type(version) is str for version in installed[1::2]):
+    if not all(type(name) is str for name in installed[::2]):  # hashable for the lookup
         return None
-    pairs = tuple(zip(installed[::2], installed[1::2]))
-    if not all(type(i) is int and 0 <= i < len(pairs) for i in broken):
-        return None
-    return Verdict(pairs, tuple(broken), invalid)
+    return Verdict(tuple(installed), tuple(broken), invalid)
 
 
 def _dependency(parsed: ParsedLine) -> Dependency:

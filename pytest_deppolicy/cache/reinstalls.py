@@ -21,6 +21,7 @@ is a miss, and the check runs.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -90,8 +91,11 @@ def reads_record(
 
 
 def origin_text(origin: Origin) -> str:
-    """An origin as compared: everything the checks may use of it."""
-    return repr(origin)
+    """An origin as compared: a digest of everything the checks may use of it (a digest,
+    so that no URL, with whatever it holds, is written to the cache)."""
+    return hashlib.blake2b(
+        repr(origin).encode("utf-8", "surrogateescape"), digest_size=16
+    ).hexdigest()
 
 
 def unchanged_reinstalls(

@@ -78,6 +78,7 @@ def _check(
         known=None if warm is None else warm.known_headers(),
         recollection=None if warm is None else warm.recollection(),
     )
+    _note_checkouts(policy, environment, inputs)
     evaluation = evaluate(policy, environment)
     installers: dict[str, str | None] = {}
     facts = _fix_facts(policy, environment, evaluation, inputs, installers)
@@ -136,6 +137,23 @@ def _runners(context: Context) -> frozenset[NormalizedName]:
     from packaging.utils import canonicalize_name
 
     return frozenset(canonicalize_name(name) for name in context.runners())
+
+
+def _note_checkouts(policy: Policy, environment: Environment, inputs: Inputs) -> None:
+    """The files of the git checkout each ``-e git+URL@REV`` requirement is compared with
+    (the folder an editable install came from): a commit or a checkout moves ``HEAD``.
+    Only those: a project's own ``-e .`` must not make every commit a change."""
+    from pytest_deppolicy.environment import DirectUrl
+
+    for source in policy.sources:
+        for entry in source.entries:
+            if not (entry.editable and entry.name and (entry.url or "").startswith("git+")):
+                continue
+            dist = environment.inventory.get(entry.name)
+            origin = None if dist is None else environment.origins.get(dist.where)
+            checkout = environment.checkout(origin) if isinstance(origin, DirectUrl) else None
+            for file in () if checkout is None else checkout.files:
+                inputs.note(file, content=True)
 
 
 def _test_runners(policy: Policy) -> frozenset[str]:

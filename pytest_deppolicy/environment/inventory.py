@@ -76,7 +76,7 @@ class Distribution:
     ``Requires-Dist``) and ``requires_python`` are filled by :func:`load_metadata`, or
     ``error`` says why the metadata could not be read (``requires_error``, why an egg's
     ``requires.txt`` could not), and ``digest`` is the digest of a dist-info's METADATA
-    header block (see :func:`~.metadata.block_digest`).
+    header block (see :func:`~.metadata.block_digest`; ``None`` for an egg-info).
 
     A plain class with slots rather than a dataclass: a scan makes one per installed
     distribution on every check, and most are never asked for their ``path`` as a Path.
@@ -215,7 +215,8 @@ def load_metadata(inventory: Inventory, known: Known | None = None) -> None:
         except MetadataError as e:
             dist.error = e
             continue
-        dist.digest = headers.digest
+        # An egg's requirements may live in requires.txt: its headers do not say them all.
+        dist.digest = headers.digest if dist.is_dist_info else None
         dist.requires_python = requires_python(headers)
         try:
             dist.requires = read_requires(dist.where, headers)

@@ -189,7 +189,9 @@ class DependencyReader:
         if known is not None:
             return known
         found = tuple(Request(d.name, d.extras, d.marker_text) for d in self.of(dist) if d.extras)
-        if key is not None:
+        # A marker as packaging writes it may not read back: a later check would have to
+        # parse it to evaluate it for another extra.
+        if key is not None and all(_reads_back(r.marker_text) for r in found):
             self._memo.remember_item(
                 key, [[r.name, sorted(r.extras), r.marker_text] for r in found]
             )
@@ -300,9 +302,8 @@ def _verdict_from(item: object) -> Verdict | None:
     installed, broken, invalid = item
     if type(installed) is not list or len(installed) % 2 or type(invalid) is not int:
         return None
-    if broken and (
-        type(broken) is not list
-        or not all(type(i) is int and 0 <= i < len(installed) // 2 for i in broken)
+    if type(broken) is not list or not all(
+        type(i) is int and 0 <= i < len(installed) // 2 for i in broken
     ):
         return None
     if not all(type(name) is str for name in installed[::2]):  # hashable for the lookup
@@ -364,6 +365,18 @@ def _parses_again(parsed: ParsedLine | None) -> bool:
         SpecifierSet(specifier)  # not the cached parsers: they hold the objects already
         if marker is not None:
             Marker(marker)
+    except _INVALID:
+        return False
+    return True
+
+
+def _reads_back(marker: str | None) -> bool:
+    """Whether a marker's text parses afresh (not through the cached parsers, which hold
+    the objects of texts that packaging wrote)."""
+    if marker is None:
+        return True
+    try:
+        Marker(marker)
     except _INVALID:
         return False
     return True

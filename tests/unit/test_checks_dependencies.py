@@ -269,6 +269,9 @@ def test_ignored_names_apply_to_kept_verdicts(tmp_path: Path, site_dir: Path) ->
         [[["beta", 1]], [], 0],
         [[["beta"]], [], 0],
         [[], [], "0"],
+        [["beta", "1.0"], 0, 0],  # a falsy broken that is no list
+        [["beta", "1.0"], False, 0],
+        [["beta", "1.0", "gamma"], [], 0],  # not name and version pairs
     ],
 )
 def test_a_kept_verdict_of_another_shape_is_worked_out_again(
@@ -280,5 +283,38 @@ def test_a_kept_verdict_of_another_shape_is_worked_out_again(
     first = checks.run()
     items = checks.data["items"]
     for key in items:
-        items[key] = kept if key.startswith("verdict") else "not a list of requests"
+        items[key] = kept if key.startswith("v") else "not a list of requests"
     assert checks.run() == first
+
+
+def test_an_egg_info_keeps_no_verdict(tmp_path: Path, site_dir: Path) -> None:
+    """Its headers do not hold its requirements (``requires.txt`` does): ``setup.py
+    develop`` run again with a new dependency changes no header."""
+    write_dist(site_dir, "beta", "1.0")
+    egg = site_dir / "proj.egg-info"
+    egg.mkdir()
+    (egg / "PKG-INFO").write_text("Metadata-Version: 1.2\nName: proj\nVersion: 1.0\n")
+    (egg / "requires.txt").write_text("beta>=1\n")
+    checks = Remembering(tmp_path, site_dir)
+    assert checks.run() == []
+    (egg / "requires.txt").write_text("beta>=1\ngamma\n")
+    assert checks.run() == ["proj 1.0 requires gamma, which is not installed"]
+
+
+def test_a_request_whose_marker_does_not_read_back_is_not_kept(
+    tmp_path: Path, site_dir: Path
+) -> None:
+    r"""packaging reads ``'a\\'`` as ``a\`` and writes it back as ``"a\"``, which it
+    cannot read: a later process (here: the parsers' caches emptied) must not have to
+    parse it."""
+    from pytest_deppolicy.environment import requires
+
+    line = "foo[bar] @ https://h/foo-1.0.tar.gz ; platform_machine == 'a\\\\'"
+    write_dist(site_dir, "app", "1.0", extras=["x"], requires=[line])
+    write_dist(site_dir, "foo", "1.0")
+    checks = Remembering(tmp_path, site_dir)
+    assert checks.run() == []
+    write_dist(site_dir, "top", "1.0", requires=["app[x]"])
+    requires._MARKERS.clear()
+    requires._SPECIFIERS.clear()
+    assert checks.run() == []

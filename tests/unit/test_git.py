@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_deppolicy.environment.git import Checkout, read_checkout
+from pytest_deppolicy.environment.git import read_checkout
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 OTHER = "fedcba9876543210fedcba9876543210fedcba98"
@@ -58,7 +58,7 @@ def test_head_and_remotes(
     tmp_path: Path, head: str, files: dict[str, str], expected: str | None
 ) -> None:
     git_dir(tmp_path, head, **files)
-    assert read_checkout(str(tmp_path)) == Checkout(expected, REMOTES)
+    assert facts(tmp_path) == (expected, REMOTES)
 
 
 def test_a_worktree_or_submodule_points_to_its_git_dir(tmp_path: Path) -> None:
@@ -71,10 +71,26 @@ def test_a_worktree_or_submodule_points_to_its_git_dir(tmp_path: Path) -> None:
     checkout = tmp_path / "feature"
     checkout.mkdir()
     (checkout / ".git").write_text(f"gitdir: {worktree_git}\n")
-    assert read_checkout(str(checkout)) == Checkout(COMMIT, REMOTES)
+    assert facts(checkout) == (COMMIT, REMOTES)
 
 
 def test_a_folder_that_is_not_a_checkout(tmp_path: Path) -> None:
     assert read_checkout(str(tmp_path)) is None
     (tmp_path / ".git").write_text("not a gitdir line\n")
     assert read_checkout(str(tmp_path)) is None
+
+
+def facts(folder: Path) -> tuple[str | None, tuple[str, ...]]:
+    found = read_checkout(str(folder))
+    assert found is not None
+    return found.head, found.remotes
+
+
+def test_every_file_looked_at_is_named_for_the_cache(tmp_path: Path) -> None:
+    dot_git = git_dir(tmp_path, "ref: refs/heads/main\n")
+    found = read_checkout(str(tmp_path))
+    assert found is not None
+    assert found.files == tuple(
+        str(dot_git / name)
+        for name in ("commondir", "HEAD", "refs/heads/main", "packed-refs", "config")
+    )

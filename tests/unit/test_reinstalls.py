@@ -15,7 +15,7 @@ from pytest_deppolicy.cache import WarmStart
 from pytest_deppolicy.config.context import Context
 from pytest_deppolicy.config.options import Given
 from pytest_deppolicy.report.outcome import Outcome
-from tests.helpers import bump, vcs_url, write_dist
+from tests.helpers import bump, dir_url, vcs_url, write_dist
 
 GIVEN = {"mode": Given("fail", "--deppolicy")}
 VCS = "https://example.com/vcs.git"
@@ -205,3 +205,56 @@ def test_the_records_of_another_run_key_are_not_taken(project: Project) -> None:
     assert project.checks == 2
     project.run()
     assert project.checks == 3
+
+
+# --- an editable install of a git checkout: the checkout's files count too ---------------
+
+REMOTE = "https://example.com/proj.git"
+
+
+def at_commit(folder: Path, head: str) -> None:
+    """``folder`` as a git checkout whose HEAD is at ``head``."""
+    dot_git = folder / ".git"
+    dot_git.mkdir(parents=True, exist_ok=True)
+    (dot_git / "HEAD").write_text(head + "\n")
+    (dot_git / "config").write_text(f'[remote "origin"]\n\turl = {REMOTE}\n')
+    bump(dot_git / "HEAD")
+
+
+@pytest.mark.parametrize("reinstalled", [True, False], ids=["pip install -e . again", "no"])
+def test_a_checkout_moved_to_another_commit_is_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reinstalled: bool
+) -> None:
+    project = Project(tmp_path, monkeypatch)
+    first, second = "a" * 40, "b" * 40
+    (project.root / "requirements.txt").write_text(f"-e git+{REMOTE}@{first}#egg=proj\n")
+    work = tmp_path / "proj-src"
+    at_commit(work, first)
+    project.dists["proj"] = write_dist(
+        project.site, "proj", "1.0", direct_url=dir_url(work, editable=True)
+    )
+    assert project.run().ok
+    at_commit(work, second)  # git pull
+    if reinstalled:
+        project.reinstall("proj")
+    outcome = project.run()
+    assert project.checks == 2
+    assert not outcome.ok
+    assert any(f"at commit {second}" in line for line in outcome.body)
+
+
+def test_a_commit_in_a_project_installed_as_a_path_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``-e .``: the checkout is not what the requirement names, so a commit is no change."""
+    project = Project(tmp_path, monkeypatch)
+    work = project.root / "proj-src"
+    (work / "proj").mkdir(parents=True)
+    (work / "pyproject.toml").write_text('[project]\nname = "proj"\nversion = "1.0"\n')
+    at_commit(work, "a" * 40)
+    (project.root / "requirements.txt").write_text("-e ./proj-src\n")
+    write_dist(project.site, "proj", "1.0", direct_url=dir_url(work, editable=True))
+    assert project.run().ok
+    at_commit(work, "b" * 40)
+    assert project.run().ok
+    assert project.checks == 1

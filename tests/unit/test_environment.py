@@ -141,6 +141,12 @@ def test_what_earlier_checks_knew_is_passed_on(site_dir: Path) -> None:
         def satisfied_by(self, key: str, work_out: Callable[[], bool]) -> bool:
             return work_out()
 
+        def known_item(self, key: str) -> object:
+            return None
+
+        def remember_item(self, key: str, value: object) -> None:
+            pass
+
     environment = gather(
         list_paths([str(site_dir)]), INTERPRETER, known=known, recollection=Knowing()
     )

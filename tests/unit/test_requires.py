@@ -325,6 +325,12 @@ class Recalling:
         self.satisfied[key] = verdict = work_out()
         return verdict
 
+    def known_item(self, key: str) -> object:
+        return None
+
+    def remember_item(self, key: str, value: object) -> None:
+        pass
+
 
 def test_what_a_recollection_knows_is_not_worked_out_again(
     monkeypatch: pytest.MonkeyPatch,

@@ -12,6 +12,7 @@ the option's.
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Mapping
 from pathlib import Path
@@ -85,9 +86,13 @@ def _bool(text: str) -> bool:
 
 
 def cache_dir_setting(setup: Setup) -> str:
-    """pytest's own ``cache_dir`` ini value (where the plugin's cache lives)."""
-    value = setup.ini.get("cache_dir", "")
-    return value if isinstance(value, str) else ""
+    """pytest's own ``cache_dir`` ini value (where the plugin's cache lives), or its
+    default: ``$TOX_ENV_DIR/.pytest_cache`` when tox runs it, as pytest has it."""
+    value = setup.ini.get("cache_dir")
+    if isinstance(value, str):
+        return value
+    tox_env_dir = os.environ.get("TOX_ENV_DIR")
+    return "" if tox_env_dir is None else os.path.join(tox_env_dir, ".pytest_cache")
 
 
 __all__ = ["Mapping", "Path", "cache_dir_setting", "given_from_ini", "ini_value"]

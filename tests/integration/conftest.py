@@ -28,7 +28,16 @@ if TYPE_CHECKING:
 
 WHEELHOUSE_ENV = "DEPPOLICY_WHEELHOUSE"
 # Variables of the outer run that would change what a venv's Python or pytest sees.
-_LEAKY_VARIABLES = ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV", "GITHUB_ACTIONS")
+# TOX_ENV_DIR: under tox, pytest puts its cache folder there instead of in rootdir, which
+# would make every inner run share one cache folder and leave none in the project.
+_LEAKY_VARIABLES = (
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONSTARTUP",
+    "VIRTUAL_ENV",
+    "GITHUB_ACTIONS",
+    "TOX_ENV_DIR",
+)
 _LEAKY_PREFIXES = ("PIP_", "PYTEST_")
 _TIMEOUT = 300
 

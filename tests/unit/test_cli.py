@@ -24,6 +24,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, site: Site) -> Path
     site.add("alpha", "1.0")
     monkeypatch.chdir(root)
     monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    monkeypatch.delenv("TOX_ENV_DIR", raising=False)  # tox runs these tests too
     return root
 
 
@@ -174,6 +175,20 @@ def test_the_cache_is_shared_and_reused(
 
     monkeypatch.setattr(pytest_deppolicy.checks, "evaluate", refuse)
     assert check(capsys) == first
+
+
+def test_under_tox_the_cache_is_where_pytest_puts_it(
+    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pytest puts its cache folder in ``$TOX_ENV_DIR`` (unless ``cache_dir`` is set)."""
+    tox_env = project.parent / "toxenv"
+    monkeypatch.setenv("TOX_ENV_DIR", str(tox_env))
+    check(capsys)
+    assert (tox_env / ".pytest_cache" / "v" / "deppolicy" / "last-evaluation").is_file()
+    assert not (project / ".pytest_cache").exists()
+    (project / "pytest.ini").write_text("[pytest]\ncache_dir = mine\n")
+    check(capsys)
+    assert (project / "mine" / "v" / "deppolicy" / "last-evaluation").is_file()
 
 
 def test_no_cache_writes_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:

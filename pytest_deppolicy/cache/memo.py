@@ -28,10 +28,7 @@ worked out again next time; nothing in it goes stale.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from pytest_deppolicy.environment.requires import ParsedLine
+from typing import Any
 
 # Store the memo again once more than one fact in this many had to be worked out.
 _REWRITE_AFTER_ONE_IN = 32
@@ -88,13 +85,6 @@ class Memo:
     ) -> None:
         self.headers[path] = [stamp[0], stamp[1], requires, python, digest]
 
-    def known_line(self, line: str) -> tuple[bool, ParsedLine | None]:
-        """Lines as parsed are not kept (see the module's docstring)."""
-        return False, None
-
-    def remember_line(self, line: str, parsed: ParsedLine | None) -> None:
-        pass
-
     def marker(self, key: str, work_out: Callable[[], bool]) -> bool:
         """A marker's verdict for an extra, as known or as ``work_out`` finds it."""
         verdict = self.markers.get(key)
@@ -108,10 +98,6 @@ class Memo:
                 self.learnt += 1
             self.markers[key] = verdict
         return verdict
-
-    def satisfied_by(self, key: str, work_out: Callable[[], bool]) -> bool:
-        """Comparisons are not kept: the reader keeps them for one check."""
-        return work_out()
 
     def known_item(self, key: str) -> object:
         """What an earlier check kept under ``key`` (its reader checks the shape)."""

@@ -6,10 +6,10 @@ parsing them with ``packaging`` is what a dependency check spends its time on.  
 (the common ``name[extras] specifier; marker`` shape through a regular expression and
 ``SpecifierSet``/``Marker``, anything else through ``Requirement``, which has the last
 word on what is valid), evaluates each marker once per extra and compares each version
-with each specifier once.  All of it is keyed by text, so a :class:`Recollection` (what
-earlier checks worked out, kept by the cache) can carry it to the next check: a line,
-marker or comparison seen before costs a dictionary lookup, and ``packaging`` objects are
-built only for what is new.  It reads no file: the metadata was loaded before.
+with each specifier once.  A :class:`Recollection` (what earlier checks worked out, kept
+by the cache) carries marker verdicts, and per distribution the dependencies that ask for
+extras and the :class:`Verdict` of the dependency check, to the next check: an unchanged
+distribution is then not parsed at all.  It reads no file: the metadata was loaded before.
 """
 
 from __future__ import annotations
@@ -70,16 +70,8 @@ class Dependency(NamedTuple):
 class Recollection(Protocol):
     """What earlier checks worked out, and a place for what this one works out anew."""
 
-    def known_line(self, line: str) -> tuple[bool, ParsedLine | None]:
-        """``(known, parsed)``: ``parsed`` is ``None`` for a line known to be invalid."""
-
-    def remember_line(self, line: str, parsed: ParsedLine | None) -> None: ...
-
     def marker(self, key: str, work_out: Callable[[], bool]) -> bool:
         """A marker's verdict for an extra, as known or as ``work_out`` finds it."""
-
-    def satisfied_by(self, key: str, work_out: Callable[[], bool]) -> bool:
-        """Whether a version satisfies a specifier, as known or as ``work_out`` finds it."""
 
     def known_item(self, key: str) -> object:
         """What :meth:`remember_item` kept under ``key`` (JSON-shaped), else ``None``."""
@@ -90,16 +82,7 @@ class Recollection(Protocol):
 class Forgetful:
     """A :class:`Recollection` that knows nothing and keeps nothing (no cache)."""
 
-    def known_line(self, line: str) -> tuple[bool, ParsedLine | None]:
-        return False, None
-
-    def remember_line(self, line: str, parsed: ParsedLine | None) -> None:
-        pass
-
     def marker(self, key: str, work_out: Callable[[], bool]) -> bool:
-        return work_out()
-
-    def satisfied_by(self, key: str, work_out: Callable[[], bool]) -> bool:
         return work_out()
 
     def known_item(self, key: str) -> object:
@@ -216,8 +199,8 @@ class DependencyReader:
         if verdict is None:
             version = dist.version
             assert version is not None
-            verdict = self._satisfied[key] = self._memo.satisfied_by(
-                "\0".join(key), lambda: dependency.specifier.contains(version, prereleases=True)
+            verdict = self._satisfied[key] = dependency.specifier.contains(
+                version, prereleases=True
             )
         return verdict
 
@@ -240,16 +223,9 @@ class DependencyReader:
         return cached
 
     def _parse(self, line: str) -> Dependency | None:
-        known, parsed = self._memo.known_line(line)
-        if not known:
-            parsed = _parse_simple(line)
-            if parsed is None:
-                parsed = _parse_full(line)
-                known = _parses_again(parsed)
-            else:
-                known = True  # its texts are the ones just parsed
-        if known:
-            self._memo.remember_line(line, parsed)
+        parsed = _parse_simple(line)
+        if parsed is None:
+            parsed = _parse_full(line)
         dependency = self._lines[line] = None if parsed is None else _dependency(parsed)
         return dependency
 
@@ -354,22 +330,6 @@ def _parse_full(line: str) -> ParsedLine | None:
     )
 
 
-def _parses_again(parsed: ParsedLine | None) -> bool:
-    """Whether the texts of a parsed line parse again, as a later check would parse them
-    from the memo (``packaging`` writes some markers, such as one whose value holds a
-    double quote, in a form it does not read back)."""
-    if parsed is None:
-        return True
-    _name, _extras, specifier, _url, marker = parsed
-    try:
-        SpecifierSet(specifier)  # not the cached parsers: they hold the objects already
-        if marker is not None:
-            Marker(marker)
-    except _INVALID:
-        return False
-    return True
-
-
 def _reads_back(marker: str | None) -> bool:
     """Whether a marker's text parses afresh (not through the cached parsers, which hold
     the objects of texts that packaging wrote)."""
@@ -408,7 +368,7 @@ def _is_marker(text: str) -> bool:
 
 # Parsed once per process: the same texts recur across distributions.  A line parsed
 # whole by Requirement leaves its objects here under their texts, which may not parse
-# again (see _parses_again).
+# again (see _reads_back).
 _SPECIFIERS: dict[str, SpecifierSet] = {}
 _MARKERS: dict[str, Marker] = {}
 

@@ -190,19 +190,22 @@ class Remembering:
 
         from pytest_deppolicy.cache.memo import Memo
         from pytest_deppolicy.checks import evaluate
-        from pytest_deppolicy.environment import gather, list_paths
+        from pytest_deppolicy.environment import gather, list_paths, requires
         from tests.helpers import INTERPRETER
 
         memo = Memo(self.data)
-        real_known_line = memo.known_line
+        real_parse = requires.DependencyReader._parse
 
-        def known_line(line: str) -> Any:
+        def parse(reader: requires.DependencyReader, line: str) -> Any:
             self.parsed.append(line)
-            return real_known_line(line)
+            return real_parse(reader, line)
 
-        memo.known_line = known_line  # type: ignore[method-assign]
-        environment = gather(list_paths([str(self.site_dir)]), INTERPRETER, recollection=memo)
-        evaluation = evaluate(policy_of(self.root, **settings), environment)
+        requires.DependencyReader._parse = parse  # type: ignore[method-assign,assignment]
+        try:
+            environment = gather(list_paths([str(self.site_dir)]), INTERPRETER, recollection=memo)
+            evaluation = evaluate(policy_of(self.root, **settings), environment)
+        finally:
+            requires.DependencyReader._parse = real_parse  # type: ignore[method-assign]
         self.data = json.loads(json.dumps(memo.to_data()))
         return of_kind(evaluation, Kind.BROKEN_DEPENDENCY)
 

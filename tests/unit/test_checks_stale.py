@@ -335,12 +335,18 @@ def test_an_optional_poetry_dependency_is_checked_only_with_its_extra(tmp_path: 
     assert [m.split(" declared")[0] for m in stale(root, extras="fast")] == ["later>=1"]
 
 
-def test_a_poetry_group_that_pep_735_declares_is_taken_from_there(tmp_path: Path) -> None:
-    """Poetry 2.2: where ``[dependency-groups]`` declares a group, Poetry's table of that
-    group only adds details (a source, a marker) to it; names only there are not locked."""
+def poetry_project_with_linty(tmp_path: Path) -> tuple[Path, Path]:
+    """The recorded Poetry project, with ``linty`` (never locked) in its dev group."""
     root = tool_project(tmp_path, "poetry")
     pyproject = root / "pyproject.toml"
     edit(pyproject, 'devkit = ">=1.0"', 'devkit = ">=1.0"\nlinty = "*"')
+    return root, pyproject
+
+
+def test_a_poetry_group_that_pep_735_declares_is_taken_from_there(tmp_path: Path) -> None:
+    """Poetry 2.2: where ``[dependency-groups]`` declares a group, Poetry's table of that
+    group only adds details (a source, a marker) to it; names only there are not locked."""
+    root, pyproject = poetry_project_with_linty(tmp_path)
     edit(
         pyproject,
         "[tool.poetry]\n",
@@ -378,9 +384,7 @@ def test_a_poetry_2_project_takes_main_from_project_and_its_groups_from_poetry(
 ) -> None:
     """A Poetry 2 project keeps ``[project] dependencies`` (``[tool.poetry.dependencies]``
     only enriches them), while its groups stay in ``[tool.poetry.group.NAME]``."""
-    root = tool_project(tmp_path, "poetry")
-    pyproject = root / "pyproject.toml"
-    edit(pyproject, 'devkit = ">=1.0"', 'devkit = ">=1.0"\nlinty = "*"')
+    root, pyproject = poetry_project_with_linty(tmp_path)
     edit(
         pyproject,
         "package-mode = false\n",

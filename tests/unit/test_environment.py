@@ -27,7 +27,6 @@ from pytest_deppolicy.environment import (
 )
 from pytest_deppolicy.environment.direct_url import read_direct_url
 from pytest_deppolicy.environment.metadata import read_installer
-from pytest_deppolicy.environment.requires import ParsedLine
 from tests.helpers import (
     INTERPRETER,
     entry,
@@ -129,19 +128,11 @@ def test_what_earlier_checks_knew_is_passed_on(site_dir: Path) -> None:
         return (["delta>=2"], ">=3.8", "digest") if path == beta_where else None
 
     class Knowing:
-        def known_line(self, line: str) -> tuple[bool, ParsedLine | None]:
-            return (True, ("delta", (), ">=9", None, None)) if line == "delta>=2" else (False, None)
-
-        def remember_line(self, line: str, parsed: ParsedLine | None) -> None:
-            remembered.append(line)
-
         def marker(self, key: str, work_out: Callable[[], bool]) -> bool:
             return work_out()
 
-        def satisfied_by(self, key: str, work_out: Callable[[], bool]) -> bool:
-            return work_out()
-
         def known_item(self, key: str) -> object:
+            remembered.append(key)
             return None
 
         def remember_item(self, key: str, value: object) -> None:
@@ -154,8 +145,10 @@ def test_what_earlier_checks_knew_is_passed_on(site_dir: Path) -> None:
     beta = environment.inventory.get("beta")
     assert beta is not None
     assert (beta.requires, beta.requires_python) == (["delta>=2"], ">=3.8")
-    assert [d.specifier_text for d in environment.dependencies.of(beta)] == [">=9"]
-    assert remembered == ["delta>=2"]
+    assert [d.specifier_text for d in environment.dependencies.of(beta)] == [">=2"]
+    assert beta.digest == "digest"
+    assert environment.dependencies.requests(beta) == ()
+    assert remembered == ["rdigest"]  # the reader asks its recollection, by content
 
 
 def test_gather_paths_reads_the_running_interpreter(site_dir: Path) -> None:

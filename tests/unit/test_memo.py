@@ -144,13 +144,6 @@ def test_a_wrong_verdict_is_never_learnt_from_another_version(tmp_path: Path) ->
     assert reader.satisfied(dependency, beta_now) is False
 
 
-def test_a_line_whose_texts_do_not_parse_again_is_not_stored() -> None:
-    assert requires._parses_again(("a", (), ">=1", None, "python_version == '3'"))
-    assert requires._parses_again(None)  # an invalid line is known to be invalid
-    assert not requires._parses_again(("a", (), ">=1", None, "python_version = "))
-    assert not requires._parses_again(("a", (), ">=>1", None, None))
-
-
 class TestWorthSaving:
     """A memo is stored again only when the check learnt more than a sliver of it."""
 

@@ -293,23 +293,10 @@ def test_each_verdict_is_worked_out_once(monkeypatch: pytest.MonkeyPatch) -> Non
 class Recalling:
     """A :class:`Recollection` that knows what it was given, and keeps what it is told."""
 
-    def __init__(
-        self,
-        lines: dict[str, ParsedLine | None],
-        markers: dict[str, bool],
-        satisfied: dict[str, bool],
-    ) -> None:
-        self.lines = lines
+    def __init__(self, markers: dict[str, bool], items: dict[str, object]) -> None:
         self.markers = markers
-        self.satisfied = satisfied
-        self.remembered: dict[str, ParsedLine | None] = {}
+        self.items = items
         self.worked_out: list[str] = []
-
-    def known_line(self, line: str) -> tuple[bool, ParsedLine | None]:
-        return (True, self.lines[line]) if line in self.lines else (False, None)
-
-    def remember_line(self, line: str, parsed: ParsedLine | None) -> None:
-        self.remembered[line] = parsed
 
     def marker(self, key: str, work_out: Callable[[], bool]) -> bool:
         if key in self.markers:
@@ -318,92 +305,48 @@ class Recalling:
         self.markers[key] = verdict = work_out()
         return verdict
 
-    def satisfied_by(self, key: str, work_out: Callable[[], bool]) -> bool:
-        if key in self.satisfied:
-            return self.satisfied[key]
-        self.worked_out.append(key)
-        self.satisfied[key] = verdict = work_out()
-        return verdict
-
     def known_item(self, key: str) -> object:
-        return None
+        return self.items.get(key)
 
     def remember_item(self, key: str, value: object) -> None:
-        pass
+        self.items[key] = value
 
 
-def test_what_a_recollection_knows_is_not_worked_out_again(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_marker_verdict_a_recollection_knows_is_not_worked_out_again() -> None:
     # What it knows is deliberately not what packaging would say: the reader must take it.
-    recollection = Recalling(
-        lines={
-            "alpha>=1": ("alpha", (), ">=5", None, "python_version < '3'"),
-            "nonsense ~~": None,
-            "beta": ("beta", ("x",), "", None, None),
-        },
-        markers={"\0python_version < '3'": True},
-        satisfied={">=5\x001.0": True},
-    )
-    calls = count_parsing(monkeypatch)
+    recollection = Recalling(markers={"\0python_version >= '3'": False}, items={})
     deps = DependencyReader(INTERPRETER.environment, recollection)
-    app = dist("app", "1.0", "alpha>=1", "nonsense ~~", "beta", "gamma<2")
-
-    dependencies = deps.of(app)
-
-    assert [(d.name, d.extras, d.specifier_text, d.marker_text) for d in dependencies] == [
-        ("alpha", frozenset(), ">=5", "python_version < '3'"),
-        ("beta", frozenset({"x"}), "", None),
-        ("gamma", frozenset(), "<2", None),
-    ]
-    assert deps.invalid(app) == ("nonsense ~~",)
-    assert calls == {"gamma<2": 1}  # only the line it did not know
-    # Every line this check used is kept (the cache keeps what is still in use), as known.
-    assert recollection.remembered == {
-        **recollection.lines,
-        "gamma<2": ("gamma", (), "<2", None, None),
-    }
-
-    alpha = dependencies[0]
-    assert deps.holds(alpha) is True
-    assert deps.satisfied(alpha, dist("alpha", "1.0")) is True
-    assert recollection.worked_out == []
-
-    gamma = dependencies[2]
+    alpha, gamma = deps.of(dist("app", "1.0", "alpha>=1; python_version >= '3'", "gamma<2"))
+    assert deps.holds(alpha) is False
+    assert deps.holds(alpha, ["docs"]) is True  # worked out: python_version >= '3' holds
+    assert recollection.worked_out == ["docs\0python_version >= '3'"]
     assert deps.satisfied(gamma, dist("gamma", "3.0")) is False
-    assert recollection.worked_out == ["<2\x003.0"]
-    assert recollection.satisfied["<2\x003.0"] is False
 
 
-def test_a_line_is_remembered_only_if_its_texts_parse_again(
+def test_requests_are_kept_per_content_and_not_parsed_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """``packaging`` writes some markers in a form it does not read back (on some
-    releases): such a line is used, but not handed to the recollection."""
-    recollection = Recalling({}, {}, {})
-    monkeypatch.setattr(requires, "_parses_again", lambda parsed: False)
-    deps = DependencyReader(INTERPRETER.environment, recollection)
-    line = "alpha @ https://h/a.tar.gz ; python_version == '3\"'"
-
-    alpha, beta = deps.of(dist("app", "1.0", line, "beta>=1"))
-
-    assert (alpha.url, beta.specifier_text) == ("https://h/a.tar.gz", ">=1")
-    assert list(recollection.remembered) == ["beta>=1"]  # the quick parser's own texts
-
-
-def test_parses_again() -> None:
-    assert requires._parses_again(None)
-    assert requires._parses_again(("a", (), ">=1", None, 'python_version >= "3"'))
-    assert not requires._parses_again(("a", (), ">>=1", None, None))
-    assert not requires._parses_again(("a", (), "", None, "python_version >>> '3'"))
+    recollection = Recalling({}, {})
+    app = dist("app", "1.0", "beta[x]; extra == 'y'", "gamma>=1")
+    app.digest = "d1"
+    (request,) = DependencyReader(INTERPRETER.environment, recollection).requests(app)
+    assert (request.name, request.extras, request.marker_text) == (
+        "beta",
+        frozenset({"x"}),
+        "extra == 'y'",
+    )
+    assert recollection.items == {"rd1": [["beta", ["x"], "extra == 'y'"]]}
+    calls = count_parsing(monkeypatch)
+    again = DependencyReader(INTERPRETER.environment, recollection).requests(app)
+    assert again == (request,)
+    assert calls == {}
 
 
 def test_forgetful_knows_nothing_and_keeps_nothing() -> None:
     forgetful = Forgetful()
-    forgetful.remember_line("alpha", ("alpha", (), "", None, None))
-    assert forgetful.known_line("alpha") == (False, None)
+    forgetful.remember_item("k", [1])
+    assert forgetful.known_item("k") is None
     assert forgetful.marker("k", lambda: True) is True
-    assert forgetful.satisfied_by("k", lambda: False) is False
 
 
 def test_the_reader_reads_no_file(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ checks.
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -48,7 +49,10 @@ def run(given: Mapping[str, Given], context: Context, warm: WarmStart | None) ->
         if stored is not None:
             return stored
     with _no_garbage_collection():
-        return _check(given, context, listing, warm)
+        try:
+            return _check(given, context, listing, warm)
+        finally:
+            _forget_parsed()
 
 
 def _check(
@@ -251,6 +255,13 @@ def _per_source(
         if value is not None:
             found[source.path] = value
     return found
+
+
+def _forget_parsed() -> None:
+    """What the check parsed is let go (if it got as far as parsing)."""
+    requires = sys.modules.get("pytest_deppolicy.environment.requires")
+    if requires is not None:
+        requires.forget_parsed()
 
 
 @contextmanager

@@ -232,6 +232,15 @@ class WarmStart:
                 },
             )
         self._write_if_possible()
+        self._let_go()
+
+    def _let_go(self) -> None:
+        """Drop what only the check needed (the memo, the files read, the listing): a
+        pytest session keeps this object until :meth:`flush`, and every garbage
+        collection meanwhile would walk them."""
+        self._memo = None
+        self._documents = {}
+        self._miss = None
 
     def _keep_records(
         self,

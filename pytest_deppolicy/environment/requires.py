@@ -366,11 +366,18 @@ def _is_marker(text: str) -> bool:
     return True
 
 
-# Parsed once per process: the same texts recur across distributions.  A line parsed
+# Parsed once per check: the same texts recur across distributions.  A line parsed
 # whole by Requirement leaves its objects here under their texts, which may not parse
 # again (see _reads_back).
 _SPECIFIERS: dict[str, SpecifierSet] = {}
 _MARKERS: dict[str, Marker] = {}
+
+
+def forget_parsed() -> None:
+    """Let go of the parsed texts once a check is done: tens of thousands of objects
+    that every later garbage collection of the test session would walk again."""
+    _SPECIFIERS.clear()
+    _MARKERS.clear()
 
 
 def _specifier_set(text: str) -> SpecifierSet:

@@ -92,6 +92,27 @@ def test_garbage_collection_is_restored(project: Path) -> None:
     assert gc.isenabled()
 
 
+def test_a_check_leaves_nothing_it_parsed_for_the_session_to_collect(project: Path) -> None:
+    """pytest keeps the warm start until the session starts; the parsed specifiers and
+    the memo must not outlive the check, or every later garbage collection walks them."""
+    import gc
+
+    from packaging.specifiers import SpecifierSet
+
+    from pytest_deppolicy.cache.memo import Memo
+
+    def alive() -> int:
+        gc.collect()
+        return sum(isinstance(item, (SpecifierSet, Memo)) for item in gc.get_objects())
+
+    before = alive()
+    kept = warm(project)
+    outcome = run(project, kept)
+    assert "alpha 1.0 requires beta>=2, but beta 1.0 is installed" in outcome.body
+    assert alive() == before
+    del kept
+
+
 def test_every_file_the_check_opens_is_an_input_of_the_stored_outcome(project: Path) -> None:
     """The inputs are recorded by the readers themselves: nothing opened besides the
     environment (which the environment stamp covers) and the cache's own files is left

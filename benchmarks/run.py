@@ -36,7 +36,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_SIZES = (100, 1000, 5000)
 QUICK_SIZES = (100, 1000)
-DEFAULT_REPEAT = 11  # at every size: the 5,000 figures are the noisiest
+# Rounds per size: the targets are ratios of medians, and on a small shared VM one run
+# of bare pytest varies by a tenth; more rounds where a round is cheap.
+DEFAULT_REPEAT = {100: 21, 1000: 21}
+DEFAULT_REPEAT_LARGER = 15
 QUICK_REPEAT = 5
 REQUIREMENTS_NAMED = 300
 # Bump whenever the synthetic environment or project changes: cached venvs are then rebuilt.
@@ -65,7 +68,7 @@ print(json.dumps({"wall": wall, "rss": peak * scale, "rc": done.returncode, "out
 @dataclass(frozen=True)
 class Options:
     sizes: tuple[int, ...]
-    repeat: int
+    repeat: int | None  # None: the default for each size (repeat_for)
     workdir: Path
     results: Path | None
     fresh: bool
@@ -82,7 +85,8 @@ def parse_options(argv: Sequence[str]) -> Options:
     parser.add_argument(
         "--repeat",
         type=int,
-        help=f"measurements per command (default {DEFAULT_REPEAT})",
+        help="measurements per command (default 21 at up to 1,000 distributions, "
+        f"{DEFAULT_REPEAT_LARGER} above)",
     )
     parser.add_argument(
         "--quick",
@@ -107,9 +111,8 @@ def parse_options(argv: Sequence[str]) -> Options:
     sizes: tuple[int, ...] = QUICK_SIZES if args.quick else DEFAULT_SIZES
     if args.sizes:
         sizes = tuple(int(part) for part in args.sizes.split(",") if part.strip())
-    default = QUICK_REPEAT if args.quick else DEFAULT_REPEAT
-    repeat = default if args.repeat is None else args.repeat
-    if repeat < 1:
+    repeat = QUICK_REPEAT if args.quick and args.repeat is None else args.repeat
+    if repeat is not None and repeat < 1:
         parser.error("--repeat must be at least 1")
     return Options(
         sizes=tuple(sorted(set(sizes))),
@@ -120,6 +123,13 @@ def parse_options(argv: Sequence[str]) -> Options:
         setup_only=args.setup_only,
         argv=tuple(argv),
     )
+
+
+def repeat_for(size: int, repeat: int | None) -> int:
+    """The rounds to run at ``size``: as given, or the default for it."""
+    if repeat is not None:
+        return repeat
+    return DEFAULT_REPEAT.get(size, DEFAULT_REPEAT_LARGER)
 
 
 # --------------------------------------------------------------------------- processes
@@ -1652,8 +1662,9 @@ def main(argv: Sequence[str]) -> int:
         if options.setup_only:
             print_by_hand(setup, env)
             continue
-        samples = measure_all(setup, options.repeat, env)
-        figures = Figures(size, count_installed(setup, env), options.repeat, samples)
+        rounds = repeat_for(size, options.repeat)
+        samples = measure_all(setup, rounds, env)
+        figures = Figures(size, count_installed(setup, env), rounds, samples)
         labels = {command.key: command.label for command in commands(setup, env)}
         all_figures.append(figures)
         print("\n".join(size_table(figures, labels)), flush=True)

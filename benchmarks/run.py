@@ -69,6 +69,7 @@ print(json.dumps({"wall": wall, "rss": peak * scale, "rc": done.returncode, "out
 class Options:
     sizes: tuple[int, ...]
     repeat: int | None  # None: the default for each size (repeat_for)
+    instructions: bool
     workdir: Path
     results: Path | None
     fresh: bool
@@ -101,6 +102,11 @@ def parse_options(argv: Sequence[str]) -> Options:
         help="where to write the figures (default benchmarks/RESULTS.md)",
     )
     parser.add_argument("--no-results", action="store_true", help="do not write RESULTS.md")
+    parser.add_argument(
+        "--no-instructions",
+        action="store_true",
+        help="skip the instruction counts (valgrind) at 1,000 distributions",
+    )
     parser.add_argument("--fresh", action="store_true", help="rebuild the venvs from scratch")
     parser.add_argument(
         "--setup-only",
@@ -117,6 +123,7 @@ def parse_options(argv: Sequence[str]) -> Options:
     return Options(
         sizes=tuple(sorted(set(sizes))),
         repeat=repeat,
+        instructions=not args.no_instructions,
         workdir=args.workdir.resolve(),
         results=None if args.no_results else args.results.resolve(),
         fresh=args.fresh,
@@ -1375,6 +1382,57 @@ def measure_all(setup: Setup, repeat: int, env: dict[str, str]) -> dict[str, lis
     return samples
 
 
+# The sizes whose commands' instructions are counted: where the targets are, and where a
+# run under valgrind (about 30 times slower) still takes seconds.
+INSTRUCTION_SIZES = frozenset({1000})
+# In this order each command finds the state its row describes (as in a round).
+INSTRUCTION_KEYS = ("bare", "cold", "changed", "upgraded", "warm")
+
+
+def count_instructions(setup: Setup, env: dict[str, str]) -> dict[str, float] | str:
+    """Millions of instructions that one run of each of :data:`INSTRUCTION_KEYS` executes,
+    counted by valgrind's cachegrind, with a fixed hash seed: unlike wall time on a
+    shared VM, the same code in the same state counts the same within a few tenths of a
+    percent, so a change of one percent shows.  Returns why not when valgrind is missing."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return "valgrind not found: no instruction counts"
+    todo = {command.key: command for command in commands(setup, env)}
+    counts: dict[str, float] = {}
+    for key in INSTRUCTION_KEYS:
+        command = todo[key]
+        if command.before is not None:
+            command.before()
+        counts[key] = _instructions(valgrind, command, setup, env)
+    upgrade_one_distribution(setup)  # put the version back
+    return counts
+
+
+def _instructions(valgrind: str, command: Command, setup: Setup, env: dict[str, str]) -> float:
+    log = setup.project.parent / "valgrind.log"
+    argv = [
+        valgrind,
+        "--tool=cachegrind",
+        "--cache-sim=no",
+        "--cachegrind-out-file=/dev/null",
+        f"--log-file={log}",
+        *command.argv,
+    ]
+    subprocess.run(
+        argv,
+        cwd=setup.project if command.cwd is None else command.cwd,
+        env={**env, **command.env, "PYTHONHASHSEED": "0"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    found = re.search(r"I\s+refs:\s+([\d,]+)", log.read_text(encoding="utf-8", errors="replace"))
+    log.unlink()
+    if found is None:
+        raise SystemExit(f"{command.key}: valgrind counted nothing: {' '.join(argv)}")
+    return int(found.group(1).replace(",", "")) / 1e6
+
+
 def show_outputs(size: int, first: dict[str, Sample]) -> None:
     """Evidence that each tool checked something: the plugin's verdict and the checkers'
     problem counts (the synthetic environment has deliberate breaks)."""
@@ -1412,6 +1470,9 @@ class Figures:
     installed: int
     repeat: int
     samples: dict[str, list[Sample]]
+    # Millions of instructions of one run of each command (see count_instructions), or why
+    # there are none; nothing at sizes where they are not counted.
+    instructions: dict[str, float] | str | None = None
 
     def median_ms(self, key: str) -> float:
         return statistics.median(s.wall for s in self.samples[key]) * 1000
@@ -1543,6 +1604,26 @@ def size_table(figures: Figures, labels: dict[str, str]) -> Iterator[str]:
         met = target.verdict(figures) if figures.size in target.sizes else "-"
         yield f"| {target.label} | {target.value(figures)} | {target.goal} | {met} |"
     yield ""
+    yield from instruction_table(figures, labels)
+
+
+def instruction_table(figures: Figures, labels: dict[str, str]) -> Iterator[str]:
+    """The instruction counts, as a second view of the same ratios (no target is judged
+    on them: the targets are stated in wall time)."""
+    if figures.instructions is None:
+        return
+    yield "Instructions executed, one run of each under valgrind (deterministic; for reference):"
+    yield ""
+    if isinstance(figures.instructions, str):
+        yield f"- {figures.instructions}"
+        yield ""
+        return
+    bare = figures.instructions["bare"]
+    yield "| command | millions of instructions | / bare |"
+    yield "|---|---:|---:|"
+    for key, count in figures.instructions.items():
+        yield f"| {labels[key]} | {count:,.0f} | {count / bare:.3f}x |"
+    yield ""
 
 
 def verdicts(all_figures: list[Figures]) -> Iterator[str]:
@@ -1664,7 +1745,11 @@ def main(argv: Sequence[str]) -> int:
             continue
         rounds = repeat_for(size, options.repeat)
         samples = measure_all(setup, rounds, env)
-        figures = Figures(size, count_installed(setup, env), rounds, samples)
+        instructions = None
+        if options.instructions and size in INSTRUCTION_SIZES:
+            say(f"[{size:,}] counting instructions")
+            instructions = count_instructions(setup, env)
+        figures = Figures(size, count_installed(setup, env), rounds, samples, instructions)
         labels = {command.key: command.label for command in commands(setup, env)}
         all_figures.append(figures)
         print("\n".join(size_table(figures, labels)), flush=True)

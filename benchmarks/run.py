@@ -1418,7 +1418,7 @@ def _instructions(valgrind: str, command: Command, setup: Setup, env: dict[str, 
         f"--log-file={log}",
         *command.argv,
     ]
-    subprocess.run(
+    done = subprocess.run(
         argv,
         cwd=setup.project if command.cwd is None else command.cwd,
         env={**env, **command.env, "PYTHONHASHSEED": "0"},
@@ -1426,8 +1426,14 @@ def _instructions(valgrind: str, command: Command, setup: Setup, env: dict[str, 
         stderr=subprocess.DEVNULL,
         check=False,
     )
-    found = re.search(r"I\s+refs:\s+([\d,]+)", log.read_text(encoding="utf-8", errors="replace"))
-    log.unlink()
+    if done.returncode not in command.expected:  # the count of a failed run means nothing
+        raise SystemExit(f"{command.key}: exit status {done.returncode} under valgrind")
+    try:
+        report = log.read_text(encoding="utf-8", errors="replace")
+        log.unlink()
+    except OSError as error:
+        raise SystemExit(f"{command.key}: no valgrind report: {error}") from None
+    found = re.search(r"I\s+refs:\s+([\d,]+)", report)
     if found is None:
         raise SystemExit(f"{command.key}: valgrind counted nothing: {' '.join(argv)}")
     return int(found.group(1).replace(",", "")) / 1e6

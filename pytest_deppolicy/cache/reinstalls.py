@@ -21,10 +21,11 @@ is a miss, and the check runs.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
+
+from pytest_deppolicy.cache.stamps import digest as text_digest
 
 if TYPE_CHECKING:
     from pytest_deppolicy.environment import Environment, Listing
@@ -93,9 +94,7 @@ def reads_record(
 def origin_text(origin: Origin) -> str:
     """An origin as compared: a digest of everything the checks may use of it (a digest,
     so that no URL, with whatever it holds, is written to the cache)."""
-    return hashlib.blake2b(
-        repr(origin).encode("utf-8", "surrogateescape"), digest_size=16
-    ).hexdigest()
+    return text_digest(repr(origin))
 
 
 def unchanged_reinstalls(

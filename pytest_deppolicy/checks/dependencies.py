@@ -47,7 +47,11 @@ def _verdict(
     """What ``dist``'s dependencies come to: as an earlier check found it, while the
     versions it was reached against are still the ones installed, else worked out."""
     known = reader.known_verdict(dist, extras)
-    if known is not None and known.holds_with(versions):
+    if (
+        known is not None
+        and known.holds_with(versions)
+        and _words_with(known, dist, extras, reader)
+    ):
         return known
     installed: list[str | None] = []
     broken: list[int] = []
@@ -59,6 +63,18 @@ def _verdict(
     verdict = Verdict(tuple(installed), tuple(broken), len(reader.invalid(dist)))
     reader.keep_verdict(dist, extras, verdict)
     return verdict
+
+
+def _words_with(
+    verdict: Verdict, dist: Distribution, extras: frozenset[str], reader: DependencyReader
+) -> bool:
+    """Whether a kept verdict's broken positions name ``dist``'s dependencies, which its
+    findings are worded from (a verdict with none broken needs no wording, and its lines
+    stay unparsed)."""
+    if not verdict.broken:
+        return True
+    names = [dependency.name for dependency in _applying(dist, extras, reader)]
+    return names == list(verdict.installed[::2])
 
 
 def _findings(

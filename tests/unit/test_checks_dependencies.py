@@ -290,6 +290,25 @@ def test_a_kept_verdict_of_another_shape_is_worked_out_again(
     assert checks.run() == first
 
 
+def test_a_kept_verdict_that_names_other_dependencies_is_worked_out_again(
+    tmp_path: Path, site_dir: Path
+) -> None:
+    """A verdict whose broken positions do not name the distribution's dependencies (a
+    memo written over with its checksum) would word its findings from the wrong lines, or
+    point past them: it is worked out again, with no traceback."""
+    write_dist(site_dir, "alpha", "1.0", requires=["beta>=2"])
+    write_dist(site_dir, "beta", "1.0")
+    write_dist(site_dir, "gamma", "1.0")
+    checks = Remembering(tmp_path, site_dir)
+    first = checks.run()
+    assert first == ["alpha 1.0 requires beta>=2, but beta 1.0 is installed"]
+    items = checks.data["items"]
+    (key,) = [key for key in items if key.startswith("v") and items[key][1]]
+    for kept in ([["beta", "1.0", "gamma", "1.0"], [1], 0], [["gamma", "1.0"], [0], 0]):
+        items[key] = kept
+        assert checks.run() == first
+
+
 def test_an_egg_info_keeps_no_verdict(tmp_path: Path, site_dir: Path) -> None:
     """Its headers do not hold its requirements (``requires.txt`` does): ``setup.py
     develop`` run again with a new dependency changes no header."""
